@@ -1,0 +1,62 @@
+# One command to build, one to test. Both set up what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Material 9.7+ prints an end-of-life banner for MkDocs 2 on every run.
+export NO_MKDOCS_2_WARNING := 1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+# System libraries the PDF bytes depend on (WeasyPrint through Pango and
+# HarfBuzz), Chromium for the browser tests, poppler for pdftotext and
+# PostgreSQL for the records tests.
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	chromium poppler-utils postgresql git
+
+.PHONY: all build serve test check clean system venv lock
+
+all: build
+
+$(VENV)/.system-stamp:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@mkdir -p $(VENV) && touch $@
+
+system: $(VENV)/.system-stamp
+
+$(VENV)/.stamp: requirements.lock pyproject.toml $(VENV)/.system-stamp
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+venv: $(VENV)/.stamp
+
+build: $(VENV)/.stamp
+	$(BIN)/mkdocs build --strict
+	@echo "Site built in $(CURDIR)/site/ (open site/index.html, or run 'make serve')"
+
+serve: $(VENV)/.stamp
+	$(BIN)/mkdocs serve
+
+check: $(VENV)/.stamp
+	$(BIN)/policy check
+
+test: $(VENV)/.stamp
+	$(BIN)/python -m pytest
+
+# Re-resolve the lock file after changing dependencies in pyproject.toml.
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml requirements-build.in --extra records --extra test \
+	  --generate-hashes --python-version 3.11 -o requirements.lock
+
+clean:
+	rm -rf site .cache .pytest_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

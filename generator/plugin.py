@@ -1,0 +1,128 @@
+"""The MkDocs adapter: each hook hands its work to the core and translates its errors."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.structure.files import File, Files
+
+from .config import PolicyConfig
+from .errors import PolicyError
+from .site import Settings, SiteModel, gather
+
+log = get_plugin_logger(__name__)
+
+
+def settings_from(config: MkDocsConfig, plugin_config: PolicyConfig) -> Settings:
+    """Read the MkDocs and plugin configuration into the core's :class:`Settings`."""
+    root = Path(config.config_file_path).resolve().parent
+    checklists = plugin_config.checklists_dir
+    if checklists is None and (root / "checklists").is_dir():
+        checklists = str(root / "checklists")
+    theme_dir = config.theme.custom_dir
+    return Settings(
+        root=root,
+        content_dir=Path(plugin_config.content_dir),
+        checklists_dir=Path(checklists) if checklists else None,
+        branch=plugin_config.branch,
+        timezone=plugin_config.timezone,
+        notice_days=plugin_config.notice_days,
+        site_name=config.site_name,
+        site_url=config.site_url or "",
+        markdown_extensions=tuple(config.markdown_extensions),
+        mdx_configs=dict(config.mdx_configs),
+        pdf=plugin_config.pdf,
+        pdf_variant=plugin_config.pdf_variant,
+        cache_dir=root / plugin_config.cache_dir,
+        theme_dir=Path(theme_dir) if theme_dir else None,
+    )
+
+
+class PolicyPlugin(BasePlugin[PolicyConfig]):
+    """Generates the policy pages, versions, training and PDFs from ``content/``."""
+
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.is_serve = False
+        self.site: SiteModel | None = None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.is_serve = command == "serve"
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        if not self.config.enabled:
+            return None
+        settings = settings_from(config, self.config)
+        if self.is_serve and not self.config.pdf_on_serve:
+            settings = Settings(**{**settings.__dict__, "pdf": False})
+        try:
+            self.site = gather(settings)
+        except PolicyError as e:
+            raise PluginError(str(e)) from e
+        return config
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
+        if not self.config.enabled or self.site is None:
+            return None
+        # The YAML sources live in docs_dir so that `mkdocs serve` watches them,
+        # but they are not pages.
+        for f in list(files):
+            if f.src_uri.endswith((".yaml", ".yml")):
+                files.remove(f)
+        for page in self.site.pages:
+            existing = files.get_file_from_path(page.src_uri)
+            if existing is not None:
+                files.remove(existing)
+            file = File.generated(config, page.src_uri, content=page.markdown)
+            if page.source is not None:
+                file.edit_uri = _edit_uri(config, page.source)
+            files.append(file)
+        return files
+
+    def on_page_context(self, context, *, page, config, nav):
+        if self.site is not None:
+            found = next((p for p in self.site.pages if p.src_uri == page.file.src_uri), None)
+            if found is not None:
+                page.meta.update(found.meta)
+        return context
+
+    def on_serve(self, server, *, config, builder):
+        if self.site is not None:
+            for d in (self.site.settings.content_dir, self.site.settings.checklists_dir,
+                      self.site.settings.theme_dir):
+                if d is not None and Path(d).is_dir():
+                    server.watch(str(d))
+        return server
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.site is None:
+            return
+        site_dir = Path(config.site_dir)
+        try:
+            for out in self.site.outputs:
+                target = site_dir / out.dest_uri
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(out.bytes())
+        except PolicyError as e:
+            raise PluginError(str(e)) from e
+
+
+def _edit_uri(config: MkDocsConfig, source: Path) -> str | None:
+    """Point the page's edit link at the YAML it was generated from."""
+    if not config.repo_url:
+        return None
+    root = Path(config.config_file_path).resolve().parent
+    try:
+        rel = Path(source).resolve().relative_to(root)
+    except ValueError:
+        return None
+    docs = Path(config.docs_dir).resolve()
+    try:
+        return os.path.relpath(root / rel, docs).replace(os.sep, "/")
+    except ValueError:
+        return None

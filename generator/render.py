@@ -1,0 +1,86 @@
+"""Model → Markdown pages through the Jinja templates in ``generator/templates/``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from .model import Clause, Contact, Policy
+
+CONTACT_MARKER = re.compile(r"^[ \t]*<!--\s*contact\s*-->[ \t]*$", re.MULTILINE)
+"""A body line ``<!-- contact -->`` places the contact block there."""
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["iso"] = lambda d: d.isoformat() if d else ""
+    env.filters["md_attr"] = md_attr
+    env.globals["contact_html"] = contact_html
+    env.globals["clause_body"] = clause_body
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    """Render ``template`` from ``generator/templates`` with ``context``."""
+    return environment().get_template(template).render(**context)
+
+
+def long_date(value: date | datetime | None) -> str:
+    """``12 March 2026``: unambiguous in every English-speaking country."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def md_attr(text: str) -> str:
+    """Escape text for use inside a Markdown heading or link label."""
+    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
+
+
+def contact_html(contact: Contact) -> Markup:
+    """The contact block as HTML: postal address and email, as the seed lays them out."""
+    parts = ['<address class="policy-contact">']
+    if contact.postal_address:
+        lines = "<br>\n".join(str(escape(x)) for x in contact.postal_address)
+        parts.append(f'<p><span class="policy-contact__label">Postal Address:</span><br>\n{lines}</p>')
+    if contact.email:
+        e = escape(contact.email)
+        parts.append(f'<p><span class="policy-contact__label">Email:</span> <a href="mailto:{e}">{e}</a></p>')
+    if contact.phone:
+        parts.append(f'<p><span class="policy-contact__label">Phone:</span> {escape(contact.phone)}</p>')
+    parts.append("</address>")
+    return Markup("\n".join(parts))
+
+
+def clause_body(clause: Clause, contact: Contact) -> str:
+    """The clause's Markdown with the contact block placed where the body asks for it."""
+    body = (clause.body or "").strip("\n")
+    if not clause.contact:
+        return CONTACT_MARKER.sub("", body)
+    block = "\n" + str(contact_html(contact)) + "\n"
+    if CONTACT_MARKER.search(body):
+        return CONTACT_MARKER.sub(lambda _: block, body, count=1)
+    return f"{body}\n\n{block}" if body else block
+
+
+def heading_level(depth: int, base: int = 2) -> str:
+    return "#" * min(base + depth, 6)
+
+
+def policy_markdown(policy: Policy, **context: Any) -> str:
+    """The full text of ``policy`` as a Markdown page (title, contents, clauses)."""
+    return render("policy.md", policy=policy, clauses=list(policy.walk()), heading=heading_level, **context)

@@ -1,0 +1,90 @@
+"""Gather every page and file of the site before anything is written (no MkDocs here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from . import loader, render
+from .model import Policy
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a build needs to know, whoever drives it (the plugin, the CLI, a test)."""
+
+    root: Path
+    """Project folder: where ``mkdocs.yml`` is, inside the git work tree."""
+    content_dir: Path
+    checklists_dir: Path | None = None
+    branch: str = "main"
+    timezone: str = "Pacific/Auckland"
+    notice_days: int = 0
+    site_name: str = "Policies"
+    site_url: str = ""
+    markdown_extensions: tuple = ()
+    mdx_configs: dict = field(default_factory=dict)
+    today: date | None = None
+    """The build day, injectable for tests; ``None`` means the real today."""
+    pdf: bool = True
+    pdf_variant: str = "pdf/a-3a"
+    cache_dir: Path | None = None
+    theme_dir: Path | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A generated Markdown page: ``src_uri`` like ``privacy-policy/index.md``."""
+
+    src_uri: str
+    markdown: str
+    source: Path | None = None
+    """The content file the page comes from (for the edit link)."""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Output:
+    """A file written into the site folder after the pages: ``dest_uri`` like ``privacy-policy/versions.json``."""
+
+    dest_uri: str
+    data: bytes | Callable[[], bytes]
+
+    def bytes(self) -> bytes:
+        return self.data() if callable(self.data) else self.data
+
+
+@dataclass
+class SiteModel:
+    settings: Settings
+    policies: list[Policy]
+    pages: list[Page] = field(default_factory=list)
+    outputs: list[Output] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Per-feature data other stages may read (versions, training)."""
+
+
+def policy_url(policy_id: str) -> str:
+    return f"{policy_id}/index.md"
+
+
+def gather(settings: Settings) -> SiteModel:
+    """Load, validate and lay out everything. Raises :class:`~generator.errors.PolicyError`."""
+    policies = loader.load_all(settings.content_dir)
+    site = SiteModel(settings, policies)
+    entries = []
+    for policy in policies:
+        source = policy.source.path if policy.source else None
+        site.pages.append(Page(
+            f"{policy.id}/index.md",
+            render.policy_markdown(policy),
+            Path(source) if source else None,
+            {"policy": policy.id},
+        ))
+        entries.append({"title": policy.title, "url": policy_url(policy.id),
+                        "line": f"{policy.organisation} · {policy.jurisdiction}"})
+    site.pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name,
+                                                         entries=entries)))
+    return site
