@@ -59,34 +59,35 @@ def _what(loc: tuple) -> str:
     return f"'{loc[-1]}'" if loc and isinstance(loc[-1], str) else "this item"
 
 
-def _clean_loc(loc: tuple) -> tuple:
-    """Drop pydantic's union-branch markers (``str``, ``list[...]``) from an error location."""
-    return tuple(p for p in loc if isinstance(p, int) or p in _ALL_FIELDS)
-
-
-def _all_fields() -> set[str]:
-    names: set[str] = set()
-    for m in (PolicyIn, ClauseIn, QuestionIn):
-        stack = [m]
-        while stack:
-            cur = stack.pop()
-            for name, info in cur.model_fields.items():
-                names.add(name)
-                inner = _inner_model(info.annotation)
-                if inner is not None and inner is not cur:
-                    stack.append(inner)
-    return names
-
-
-_ALL_FIELDS = _all_fields()
+def _clean_loc(loc: tuple, data: Any, kind: str) -> tuple:
+    """Follow ``loc`` through the data, dropping pydantic's union-branch markers (``str``, ``list[...]``)."""
+    out: list = []
+    current = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(current, dict) and isinstance(part, str) and (part in current or (last and kind == "missing")):
+            out.append(part)
+            current = current.get(part)
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            out.append(part)
+            current = current[part]
+    return tuple(out)
 
 
 def translate(err: ValidationError, doc: SourceDoc, model: type[BaseModel]) -> list[ContentError]:
     """Turn pydantic's errors into ``path:line`` content errors with plain messages."""
     out: list[ContentError] = []
     seen: set[tuple] = set()
-    for e in err.errors(include_url=False):
-        loc = _clean_loc(tuple(e["loc"]))
+    suggested: set[tuple] = set()  # (mapping loc, field) already explained by a misspelt key
+    errors = err.errors(include_url=False)
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            loc = _clean_loc(tuple(e["loc"]), doc.data, e["type"])
+            near = difflib.get_close_matches(str(loc[-1]), _fields_at(model, loc[:-1]), n=1, cutoff=0.6)
+            if near:
+                suggested.add((loc[:-1], near[0]))
+    for e in errors:
+        loc = _clean_loc(tuple(e["loc"]), doc.data, e["type"])
         kind = e["type"]
         value = e.get("input")
         if kind == "extra_forbidden":
@@ -96,6 +97,8 @@ def translate(err: ValidationError, doc: SourceDoc, model: type[BaseModel]) -> l
             msg = f"unknown key '{key}'"
             msg += f" (did you mean '{near[0]}'?)" if near else (
                 f"; allowed here: {', '.join(allowed)}" if allowed else "")
+        elif kind == "missing" and (loc[:-1], loc[-1]) in suggested:
+            continue
         elif kind == "missing":
             msg = f"missing required field '{loc[-1]}'"
             owner = doc.data
@@ -129,6 +132,7 @@ def translate(err: ValidationError, doc: SourceDoc, model: type[BaseModel]) -> l
             continue
         seen.add((loc, msg))
         out.append(doc.error(msg, loc))
+    out.sort(key=lambda x: x.line or 0)
     return out
 
 
@@ -190,7 +194,8 @@ def _to_question(q: QuestionIn, doc: SourceDoc, loc: tuple) -> Question:
             answer = tuple(q.answer)
         else:
             answer = (q.answer,)
-    return Question(q.id, q.type, q.prompt, choices, answer, q.explanation, _src(doc, loc))
+    return Question(q.id, q.type, q.prompt, choices, answer, q.explanation, _src(doc, loc),
+                    _src(doc, loc + ("answer",)))
 
 
 def find_policies(content_dir: str | Path) -> list[Path]:

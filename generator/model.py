@@ -39,6 +39,8 @@ class Question:
     answer: tuple[str, ...]
     explanation: str
     source: Source | None = None
+    answer_source: Source | None = None
+    """Where ``answer`` is written, for errors about it."""
 
 
 @dataclass(frozen=True)

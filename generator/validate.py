@@ -42,6 +42,7 @@ def check_policy(policy: Policy, doc: SourceDoc | None = None) -> list[ContentEr
 
 def _check_question(q, doc, path, line) -> list[ContentError]:
     out = []
+    aline = q.answer_source.line if q.answer_source else line
     ids = [c.id for c in q.choices]
     if q.type != "true-false":
         if len(ids) < 2:
@@ -51,15 +52,15 @@ def _check_question(q, doc, path, line) -> list[ContentError]:
             out.append(_err(doc, f"duplicate choice id '{d}' in question '{q.id}'", path, line))
     elif q.answer not in (("true",), ("false",)):
         out.append(_err(doc, f"true-false question '{q.id}' needs answer: true or answer: false",
-                        path, line))
+                        path, aline))
         return out
     for a in q.answer:
         if a not in ids:
             out.append(_err(doc, f"answer '{a}' of question '{q.id}' is not among its choices "
-                                 f"({', '.join(ids)})", path, line))
+                                 f"({', '.join(ids)})", path, aline))
     if q.type == "single" and len(q.answer) != 1:
         out.append(_err(doc, f"single-choice question '{q.id}' must have exactly one answer",
-                        path, line))
+                        path, aline))
     if q.type == "multiple" and len(set(q.answer)) != len(q.answer):
-        out.append(_err(doc, f"question '{q.id}' lists an answer twice", path, line))
+        out.append(_err(doc, f"question '{q.id}' lists an answer twice", path, aline))
     return out

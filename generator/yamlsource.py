@@ -115,6 +115,9 @@ def parse(raw: bytes | str, path: str) -> SourceDoc:
 
 def _syntax_error(e: yaml.MarkedYAMLError, path: str, text: str) -> ContentError:
     mark = e.problem_mark or e.context_mark
+    # "end of stream while scanning a quoted scalar" is best shown where the scalar began.
+    if e.context_mark is not None and e.problem and "end of stream" in e.problem:
+        mark = e.context_mark
     line = mark.line + 1 if mark else None
     problem = e.problem or "invalid YAML"
     src = text.splitlines()[line - 1] if line and line <= len(text.splitlines()) else ""
@@ -157,7 +160,7 @@ class _Builder:
             return self._mapping(node, loc, depth)
         if isinstance(node, yaml.SequenceNode):
             if node.tag != f"{_CORE}seq":
-                raise self.fail(f"tag {node.tag!r} is not allowed", node)
+                raise self.fail(f"tag {_short(node.tag)!r} is not allowed: content is plain data only", node)
             return [self.build(item, loc + (i,), depth + 1) for i, item in enumerate(node.value)]
         if node.tag not in _SCALAR_TAGS:
             raise self.fail(f"tag {_short(node.tag)!r} is not allowed: content is plain data only", node)
