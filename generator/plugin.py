@@ -10,6 +10,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files
 
+from . import a11y
 from .config import PolicyConfig
 from .errors import PolicyError
 from .site import Settings, SiteModel, gather
@@ -90,6 +91,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             if found is not None:
                 page.meta.update(found.meta)
         return context
+
+    def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str | None:
+        return a11y.fix_page(output)
 
     def on_serve(self, server, *, config, builder):
         if self.site is not None:

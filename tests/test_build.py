@@ -1,0 +1,169 @@
+"""End to end: a real `mkdocs build` of the project, and of broken content."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from seed import missing_sentences, page_text
+
+ROOT = Path(__file__).resolve().parent.parent
+MKDOCS = ROOT / ".venv" / "bin" / "mkdocs"
+POLICY = ROOT / "content" / "privacy-policy.yaml"
+
+
+def mkdocs_build(config: Path, site: Path, *, strict: bool = True, env: dict | None = None):
+    args = [str(MKDOCS), "build", "-f", str(config), "-d", str(site)]
+    if strict:
+        args.append("--strict")
+    return subprocess.run(args, capture_output=True, text=True, cwd=config.parent,
+                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("build") / "site"
+    result = mkdocs_build(ROOT / "mkdocs.yml", site)
+    assert result.returncode == 0, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+    return site
+
+
+def test_home_page_lists_each_policy(built):
+    html = (built / "index.html").read_text(encoding="utf-8")
+    assert '<a href="privacy-policy/">Privacy Policy</a>' in html
+    assert "Lead Management Limited · New Zealand" in page_text(html)
+
+
+def test_policy_page_has_contents_clauses_summaries_and_contact(built):
+    html = (built / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    text = page_text(html)
+    assert "<h1" in html and "Privacy Policy" in text
+    for anchor in ("personal-information", "collection", "call-recording", "purposes", "security",
+                   "disclosure", "access", "complaints", "changes"):
+        assert f'id="{anchor}"' in html
+        assert f'href="#{anchor}"' in html  # the table of contents
+    # The summary comes before the full text of its clause.
+    assert text.index("In short Outbound calls are usually recorded.") < text.index(
+        "Note that we generally record outbound calls")
+    assert "Postal Address: Lead Management Limited 4 Oxford Street Tawa Wellington 5028" in text
+    assert '<a href="mailto:info@leadmanagement.co.nz">info@leadmanagement.co.nz</a>' in html
+    # The contact block sits inside the access clause, after "at:" and before the identity check.
+    assert text.index("addressed to the Privacy Officer at:") < text.index("Postal Address:") < text.index(
+        "We will take steps to check the identity")
+
+
+def test_every_seed_sentence_appears_unchanged(built):
+    html = (built / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    assert missing_sentences(page_text(html)) == []
+
+
+def test_lists_stay_lists(built):
+    html = (built / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    assert "<li>delivering services on behalf of our clients;</li>" in html
+    assert "<li>our related companies, as that term is defined in the Companies Act 2000.</li>" in html
+
+
+class _Refs(HTMLParser):
+    """Collect every URL a browser would fetch from a page."""
+
+    FETCHING = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
+                "video": "src", "embed": "src", "link": "href", "object": "data"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.styles: list[str] = []
+        self._in_style = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        attr = self.FETCHING.get(tag)
+        if attr and a.get(attr):
+            self.urls.append(a[attr])
+        if tag == "img" and a.get("srcset"):
+            self.urls.extend(p.strip().split()[0] for p in a["srcset"].split(","))
+        if a.get("style"):
+            self.styles.append(a["style"])
+        self._in_style = tag == "style"
+
+    def handle_data(self, data):
+        if self._in_style:
+            self.styles.append(data)
+
+
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)|@import\s+['"]([^'"]+)""")
+
+
+def test_no_request_to_any_other_origin(built):
+    own = urlparse(re.search(r"^site_url:\s*(\S+)", (ROOT / "mkdocs.yml").read_text(), re.M).group(1)).netloc
+    offenders = []
+    for f in built.rglob("*"):
+        if f.suffix == ".html":
+            parser = _Refs()
+            parser.feed(f.read_text(encoding="utf-8"))
+            urls = parser.urls + [u for s in parser.styles for m in _CSS_URL.findall(s) for u in m if u]
+        elif f.suffix == ".css":
+            urls = [u for m in _CSS_URL.findall(f.read_text(encoding="utf-8")) for u in m if u]
+        else:
+            continue
+        for u in urls:
+            host = urlparse(u if not u.startswith("//") else "https:" + u).netloc
+            if host and host != own:
+                offenders.append(f"{f.relative_to(built)}: {u}")
+    assert offenders == []
+
+
+def test_search_dialog_has_an_accessible_name(built):
+    html = (built / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    assert 'role="dialog" aria-label="Search"' in html
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    shutil.copy(ROOT / "mkdocs.yml", proj / "mkdocs.yml")
+    shutil.copytree(ROOT / "theme", proj / "theme")
+    shutil.copytree(ROOT / "content", proj / "content")
+    if (ROOT / "checklists").is_dir():
+        shutil.copytree(ROOT / "checklists", proj / "checklists")
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-03-01T09:00:00+13:00",
+           "GIT_COMMITTER_DATE": "2026-03-01T09:00:00+13:00", "GIT_AUTHOR_NAME": "Legal",
+           "GIT_AUTHOR_EMAIL": "legal@example.org", "GIT_COMMITTER_NAME": "Legal",
+           "GIT_COMMITTER_EMAIL": "legal@example.org"}
+    for cmd in (["git", "init", "-q", "-b", "main"], ["git", "add", "-A"], ["git", "commit", "-qm", "Publish"]):
+        subprocess.run(cmd, cwd=proj, check=True, env=env)
+    return proj
+
+
+@pytest.mark.parametrize("edit,line,message", [
+    (("    title: Security of your information\n", "    tittle: Security of your information\n"),
+     None, "unknown key 'tittle' (did you mean 'title'?)"),
+    (("  - id: disclosure\n", "  - id: Disclosure Clause\n"), None, "invalid id 'Disclosure Clause'"),
+])
+def test_bad_content_fails_the_build_with_one_message_and_no_site(tmp_path, edit, line, message):
+    proj = _project_copy(tmp_path)
+    policy = proj / "content" / "privacy-policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert edit[0] in text
+    policy.write_text(text.replace(edit[0], edit[1]), encoding="utf-8")
+    expected_line = policy.read_text(encoding="utf-8").splitlines().index(edit[1].rstrip("\n")) + 1
+    site = tmp_path / "site"
+    result = mkdocs_build(proj / "mkdocs.yml", site)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"content/privacy-policy.yaml:{expected_line}: {message}" in result.stderr
+    assert not site.exists()
+
+    check = subprocess.run([str(ROOT / ".venv" / "bin" / "policy"), "check"], cwd=proj,
+                           capture_output=True, text=True)
+    assert check.returncode == 1
+    assert "Traceback" not in check.stderr
+    assert check.stderr.startswith(f"content/privacy-policy.yaml:{expected_line}: {message}")
