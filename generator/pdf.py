@@ -1,0 +1,443 @@
+"""Versions → archival, tagged, reproducible PDFs with WeasyPrint (imported lazily), cached by content."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import ctypes
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+import jinja2
+import markdown
+from markupsafe import Markup
+
+from . import render
+from .errors import PolicyError
+from .model import PolicyVersion
+
+TEMPLATE = "policy.html"
+STYLESHEET = "policy.css"
+CACHE_FORMAT = 1
+"""Bump when this module changes what it feeds WeasyPrint in a way the key does not see."""
+TOC_MIN_PAGES = 3
+"""Documents over two pages get a table of contents."""
+DRAFT_LABEL = "Draft — not yet published"
+
+
+class PdfError(PolicyError):
+    """A PDF could not be made (bad template, WeasyPrint failure)."""
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything that determines one PDF's bytes, in a form a worker process can take."""
+
+    name: str
+    """File name, like ``privacy-policy-v3.pdf``."""
+    html: str
+    """The document with a table of contents."""
+    html_short: str
+    """The same document without one, used when it fits on two pages."""
+    variant: str
+    attachments: tuple[tuple[str, str, bytes], ...]
+    """``(file name, description, data)`` of each embedded file."""
+    epoch: int
+    """``SOURCE_DATE_EPOCH`` while rendering: the version's posted time."""
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    """A PDF ready to write: where it goes, its bytes and their SHA-256."""
+
+    version: int
+    name: str
+    data: bytes = field(repr=False)
+    sha256: str
+    cached: bool
+
+
+# ---------------------------------------------------------------- documents
+
+
+def pdf_dir(settings) -> Path:
+    """The folder of the template and stylesheet: ``theme/pdf`` of the project."""
+    theme = settings.theme_dir if getattr(settings, "theme_dir", None) else Path(settings.root) / "theme"
+    theme = Path(theme)
+    if not theme.is_absolute():
+        theme = Path(settings.root) / theme
+    return theme / "pdf"
+
+
+@lru_cache(maxsize=8)
+def _environment(folder: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _markdown(settings) -> markdown.Markdown:
+    """A Markdown converter with the site's extensions, so the PDF says what the page says."""
+    return markdown.Markdown(
+        extensions=list(settings.markdown_extensions or ()),
+        extension_configs=dict(settings.mdx_configs or {}),
+    )
+
+
+def _convert(md: markdown.Markdown, text: str) -> Markup:
+    md.reset()
+    return Markup(md.convert(text))
+
+
+def version_url(settings, version: PolicyVersion) -> str:
+    """The permanent URL of ``version`` (empty for a draft, which has none yet)."""
+    if version.is_draft:
+        return ""
+    path = f"{version.policy.id}/v/{version.number}/"
+    base = settings.site_url or ""
+    if not base:
+        return "/" + path
+    return base.rstrip("/") + "/" + path
+
+
+def pdf_name(version: PolicyVersion) -> str:
+    return f"{version.policy.id}-v{version.number}.pdf"
+
+
+def _local(settings, moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(ZoneInfo(settings.timezone))
+    except Exception:  # an unknown zone is reported by the versions stage
+        return moment
+
+
+def document_facts(version: PolicyVersion, settings) -> dict:
+    """What the cover, header and metadata say about ``version``.
+
+    Nothing here may depend on later versions (status, superseded date), or an
+    old PDF would change when a new version is posted.
+    """
+    policy = version.policy
+    label = f"{version.number}" + (" (draft)" if version.is_draft else "")
+    if version.effective_date is not None and not version.is_draft:
+        effective = render.long_date(version.effective_date)
+    else:
+        effective = "not yet (draft)"
+    posted = "not yet posted"
+    created = ""
+    if version.posted_at is not None and not version.is_draft:
+        local = _local(settings, version.posted_at)
+        posted = f"{render.long_date(local)}, {local:%H:%M} {local.tzname() or ''}".rstrip()
+        created = local.isoformat(timespec="seconds")
+    title = f"{policy.title} — version {version.number}"
+    subject = f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), version {version.number}"
+    if version.is_draft:
+        title += " (draft)"
+        subject += ", draft not yet published"
+    else:
+        subject += f", effective {effective}"
+    return {
+        "title": title,
+        "subject": subject,
+        "keywords": [policy.title, policy.id, f"version {version.number}", policy.organisation,
+                     policy.jurisdiction, "policy"],
+        "created": created,
+        "version_label": label,
+        "effective": effective,
+        "posted": posted,
+        "url": version_url(settings, version),
+        "no_url": "none yet: this is a draft",
+        "draft": DRAFT_LABEL if version.is_draft else "",
+        "end_note": f"End of {policy.title}, version {label}.",
+    }
+
+
+def clause_rows(version: PolicyVersion, settings) -> list[dict]:
+    """Each clause with its number, heading level and HTML, through the site's Markdown."""
+    md = _markdown(settings)
+    policy = version.policy
+    rows = []
+    for number, clause, depth in policy.walk():
+        body = render.clause_body(clause, policy.contact)
+        rows.append({
+            "number": number,
+            "id": clause.id,
+            "title": clause.title,
+            "depth": depth,
+            "level": min(2 + depth, 6),
+            "summary_html": _convert(md, clause.summary) if clause.summary else "",
+            "body_html": _convert(md, body) if body.strip() else "",
+        })
+    return rows
+
+
+def document_html(version: PolicyVersion, settings, *, toc: bool) -> str:
+    """The HTML WeasyPrint lays out for ``version``, stylesheet inlined."""
+    folder = pdf_dir(settings)
+    try:
+        stylesheet = (folder / STYLESHEET).read_text(encoding="utf-8")
+        template = _environment(str(folder)).get_template(TEMPLATE)
+    except (OSError, jinja2.TemplateError) as e:
+        raise PdfError(f"{folder}: cannot read the PDF template or stylesheet: {e}") from e
+    policy = version.policy
+    shows_contact = any(c.contact for _, c, _ in policy.walk())
+    try:
+        return template.render(
+            policy=policy,
+            doc=document_facts(version, settings),
+            clauses=clause_rows(version, settings),
+            toc=toc,
+            contact_fallback="" if shows_contact else render.contact_html(policy.contact),
+            stylesheet=Markup(stylesheet),
+        )
+    except jinja2.TemplateError as e:
+        raise PdfError(f"{folder / TEMPLATE}: {e}") from e
+
+
+def attachments_for(version: PolicyVersion) -> tuple[tuple[str, str, bytes], ...]:
+    """The canonical text (what ``text_sha256`` hashes) and, when known, the YAML it came from."""
+    pid, n = version.policy.id, version.number
+    files = [(f"{pid}-v{n}.json", f"Canonical public text of {version.policy.title} version {n}",
+              version.policy.canonical_text().encode("utf-8"))]
+    if version.source_text:
+        files.append((f"{pid}-v{n}.yaml", f"Source YAML of {version.policy.title} version {n}",
+                      version.source_text.encode("utf-8")))
+    return tuple(files)
+
+
+def _epoch(version: PolicyVersion) -> int:
+    if version.posted_at is None or version.is_draft:
+        return 0
+    return int(version.posted_at.timestamp())
+
+
+def make_job(version: PolicyVersion, settings) -> PdfJob:
+    """Lay out the inputs of one version's PDF and the cache key they give."""
+    job = PdfJob(
+        name=pdf_name(version),
+        html=document_html(version, settings, toc=True),
+        html_short=document_html(version, settings, toc=False),
+        variant=settings.pdf_variant or "",
+        attachments=attachments_for(version),
+        epoch=_epoch(version),
+    )
+    return PdfJob(**{**job.__dict__, "key": job_key(job)})
+
+
+# ---------------------------------------------------------------- cache key
+
+
+def _lib_version(name: str, symbol: str, *, call: bool = True) -> str:
+    try:
+        lib = ctypes.CDLL(name)
+        fn = getattr(lib, symbol)
+    except (OSError, AttributeError):
+        return "missing"
+    if not call:
+        return "present"
+    if symbol.endswith("_string"):
+        fn.restype = ctypes.c_char_p
+        return fn().decode()
+    fn.restype = ctypes.c_int
+    return str(fn())
+
+
+def _fonts_fingerprint() -> list:
+    """Name and size of every installed font file: a changed font changes the bytes."""
+    out = []
+    for folder in ("/usr/share/fonts", "/usr/local/share/fonts"):
+        for dirpath, _dirs, files in os.walk(folder):
+            for f in files:
+                p = os.path.join(dirpath, f)
+                try:
+                    out.append((p, os.path.getsize(p)))
+                except OSError:
+                    pass
+    return sorted(out)
+
+
+@lru_cache(maxsize=1)
+def stack_fingerprint() -> str:
+    """Versions of everything below the HTML that decides the bytes, without importing WeasyPrint."""
+    parts = {
+        "format": CACHE_FORMAT,
+        "python-packages": {p: _pkg_version(p) for p in ("weasyprint", "pydyf", "fonttools", "tinycss2",
+                                                          "tinyhtml5", "cssselect2")},
+        "pango": _lib_version("libpango-1.0.so.0", "pango_version"),
+        "harfbuzz": _lib_version("libharfbuzz.so.0", "hb_version_string"),
+        # Without it WeasyPrint subsets fonts another way, with other bytes.
+        "harfbuzz-subset": _lib_version("libharfbuzz-subset.so.0", "hb_subset_or_fail", call=False),
+        "fonts": _fonts_fingerprint(),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _pkg_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def job_key(job: PdfJob) -> str:
+    """SHA-256 of every input of the render: the two HTML texts (template, stylesheet and
+    canonical text are in them), variant, attachments, epoch and the rendering stack."""
+    h = hashlib.sha256()
+    for part in (stack_fingerprint(), job.name, job.variant, str(job.epoch), job.html, job.html_short):
+        h.update(hashlib.sha256(part.encode("utf-8")).digest())
+    for name, desc, data in job.attachments:
+        for part in (name.encode(), desc.encode(), data):
+            h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+class PdfCache:
+    """Rendered PDFs on disk, one file per key: ``<dir>/pdf/<key[:2]>/<key>.pdf``."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = Path(folder) / "pdf" if folder else None
+
+    def _path(self, key: str) -> Path:
+        assert self.folder is not None
+        return self.folder / key[:2] / f"{key}.pdf"
+
+    def get(self, key: str) -> bytes | None:
+        if self.folder is None:
+            return None
+        try:
+            return self._path(key).read_bytes()
+        except OSError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.folder is None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Write then rename, so a build killed half-way never leaves a torn PDF.
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _weasyprint_options(job: PdfJob) -> dict:
+    options = {"pdf_tags": True, "custom_metadata": False}
+    if job.variant:
+        options["pdf_variant"] = job.variant
+    return options
+
+
+def _attachments(job: PdfJob) -> list:
+    import weasyprint  # lazy: importing it costs half a second
+
+    moment = datetime.fromtimestamp(job.epoch, tz=timezone.utc).replace(tzinfo=None)
+    # Attachment dates default to "now"; pin them so the bytes depend on the version only.
+    return [weasyprint.Attachment(string=data, name=name, description=desc,
+                                  created=moment, modified=moment, relationship="Source")
+            for name, desc, data in job.attachments]
+
+
+def _last_anchor_page(document, anchor: str) -> int:
+    for i, page in enumerate(document.pages):
+        if anchor in page.anchors:
+            return i
+    return -1
+
+
+def render_job(job: PdfJob) -> bytes:
+    """Render one job to PDF bytes, with ``SOURCE_DATE_EPOCH`` pinned to its posted time.
+
+    The document with contents is laid out first; the short one only when the
+    first might not be over two pages without its contents.
+    """
+    import weasyprint  # lazy
+
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(job.epoch)
+    try:
+        options = _weasyprint_options(job)
+        document = weasyprint.HTML(string=job.html, base_url=".").render(**options)
+        pages = len(document.pages)
+        toc_start = _last_anchor_page(document, "contents")
+        body_start = _last_anchor_page(document, "text")
+        # Taking out contents that run from page a to page b shortens the document
+        # by at most b - a + 1 pages; only when that could bring it to two pages or
+        # fewer is the short document laid out to decide exactly.
+        if toc_start < 0 or pages - (body_start - toc_start) - 1 < TOC_MIN_PAGES:
+            short = weasyprint.HTML(string=job.html_short, base_url=".").render(**options)
+            if len(short.pages) < TOC_MIN_PAGES:
+                document = short
+        return document.write_pdf(attachments=_attachments(job), **options)
+    except Exception as e:  # WeasyPrint raises many kinds; report one
+        raise PdfError(f"{job.name}: WeasyPrint failed: {type(e).__name__}: {e}") from e
+    finally:
+        if saved is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+RENDER_COUNT = 0
+"""PDFs rendered by this process (not taken from the cache): for tests and benchmarks."""
+
+
+def render_versions(versions: Iterable[PolicyVersion], settings, *,
+                    workers: int | None = None) -> dict[tuple[str, int], RenderedPdf]:
+    """PDFs of ``versions`` from the cache or freshly rendered, in parallel when several are missing.
+
+    Returns a mapping ``(policy id, version number) → RenderedPdf``.
+    """
+    global RENDER_COUNT
+    cache = PdfCache(settings.cache_dir)
+    jobs = {(v.policy.id, v.number): make_job(v, settings) for v in versions}
+    out: dict[tuple[str, int], RenderedPdf] = {}
+    missing: dict[tuple[str, int], PdfJob] = {}
+    for k, job in jobs.items():
+        data = cache.get(job.key)
+        if data is not None:
+            out[k] = RenderedPdf(k[1], job.name, data, hashlib.sha256(data).hexdigest(), True)
+        else:
+            missing[k] = job
+    if not missing:
+        return out
+    count = workers or min(len(missing), os.cpu_count() or 1)
+    if count <= 1 or len(missing) == 1:
+        results = {k: render_job(job) for k, job in missing.items()}
+    else:
+        # A fresh interpreter per worker: forking a process that runs MkDocs'
+        # server threads is unsafe, and WeasyPrint holds C library state.
+        context = multiprocessing.get_context("spawn")
+        with concurrent.futures.ProcessPoolExecutor(count, mp_context=context) as pool:
+            futures = {k: pool.submit(render_job, job) for k, job in missing.items()}
+            results = {k: f.result() for k, f in futures.items()}
+    for k, data in results.items():
+        RENDER_COUNT += 1
+        cache.put(missing[k].key, data)
+        out[k] = RenderedPdf(k[1], missing[k].name, data, hashlib.sha256(data).hexdigest(), False)
+    return out
+
+
+def render_version(version: PolicyVersion, settings) -> RenderedPdf:
+    """One version's PDF (cached)."""
+    return render_versions([version], settings)[(version.policy.id, version.number)]
