@@ -542,6 +542,8 @@ def word_diff_html(old: str | None, new: str | None, *, labels: bool = True) -> 
 def _similarity(x: str, y: str) -> float:
     if not x.strip() or not y.strip():
         return 1.0 if x.strip() == y.strip() else 0.0
+    # List markers say nothing about whether two items are the same item.
+    x, y = _BLOCK_MARKER.sub("", x, count=1), _BLOCK_MARKER.sub("", y, count=1)
     sm = difflib.SequenceMatcher(None, tokens(x), tokens(y), autojunk=False)
     return sm.ratio() if sm.quick_ratio() >= 0.5 else 0.0
 
