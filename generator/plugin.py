@@ -13,6 +13,7 @@ from mkdocs.structure.files import File, Files
 from . import a11y
 from .config import PolicyConfig
 from .errors import PolicyError
+from .history import set_source_date_epoch
 from .site import Settings, SiteModel, gather
 
 log = get_plugin_logger(__name__)
@@ -61,10 +62,15 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         settings = settings_from(config, self.config)
         if self.is_serve and not self.config.pdf_on_serve:
             settings = Settings(**{**settings.__dict__, "pdf": False})
+        # Two builds of one commit must be byte-identical whatever the day (sitemap dates).
+        set_source_date_epoch(settings.root)
         try:
             self.site = gather(settings)
         except PolicyError as e:
             raise PluginError(str(e)) from e
+        for arch in self.site.extra.get("versions", {}).values():
+            for warning in arch.history.warnings:
+                log.warning(warning)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:

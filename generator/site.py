@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from . import loader, render
+from . import archive, loader, render, versions
 from .model import Policy
 
 
@@ -70,19 +70,27 @@ def policy_url(policy_id: str) -> str:
     return f"{policy_id}/index.md"
 
 
-def gather(settings: Settings) -> SiteModel:
-    """Load, validate and lay out everything. Raises :class:`~generator.errors.PolicyError`."""
+def gather(settings: Settings, *, pdf_links: "archive.PdfLinks | None" = None) -> SiteModel:
+    """Load, validate and lay out everything. Raises :class:`~generator.errors.PolicyError`.
+
+    Per policy (see :mod:`generator.archive`): the version in force, every version under
+    ``v/<n>/`` with its changes, the versions list, ``versions.json``, ``feed.xml`` and a
+    draft when the working tree differs from the latest published text.
+    ``site.extra["versions"][policy_id]`` is the :class:`~generator.archive.PolicyArchive`.
+
+    Args:
+        settings: what to build.
+        pdf_links: optional ``(policy, version) -> (pdf path, sha256)`` hook for the PDF stage.
+    """
     policies = loader.load_all(settings.content_dir)
     site = SiteModel(settings, policies)
+    histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
+                                  notice_days=settings.notice_days, today=settings.today)
+    site.extra["versions"] = {}
     entries = []
     for policy in policies:
-        source = policy.source.path if policy.source else None
-        site.pages.append(Page(
-            f"{policy.id}/index.md",
-            render.policy_markdown(policy),
-            Path(source) if source else None,
-            {"policy": policy.id},
-        ))
+        site.extra["versions"][policy.id] = archive.add_policy(
+            site, policy, histories[policy.id], pdf_links=pdf_links)
         entries.append({"title": policy.title, "url": policy_url(policy.id),
                         "line": f"{policy.organisation} · {policy.jurisdiction}"})
     site.pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name,

@@ -1,0 +1,293 @@
+"""All git access: the first-parent history of the content files and their blobs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+from .errors import HistoryError
+
+FETCH_FIX = (
+    "Versions and their dates come from the full git history. In GitHub Actions set "
+    "`fetch-depth: 0` on actions/checkout; elsewhere run `git fetch --unshallow`."
+)
+"""How to fix a checkout whose history is missing; every history error ends with it."""
+
+PATHSPECS = ("*.yaml", "*.yml")
+"""What ``git log`` looks at. Both sides of a rename must match, so a policy file
+moved between folders is still followed."""
+
+
+@dataclass(frozen=True)
+class Commit:
+    """A first-parent commit of the publishing branch."""
+
+    sha: str
+    committed_at: datetime
+    """Committer time with the committer's offset (not the author time: a rebase or a
+    squash keeps old author dates, but the commit only reached the branch at this time)."""
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One commit that changed a policy file, and the blob it left at ``path``."""
+
+    commit: Commit
+    path: str
+    """Path of the file in that commit, relative to the repository root."""
+    blob: str
+
+
+@dataclass
+class History:
+    """What git knows about a set of policy files, read with one ``git log`` and one ``git cat-file``."""
+
+    root: Path
+    """Top of the git work tree."""
+    ref: str
+    """The ref the history was read from, e.g. ``refs/heads/main`` or ``refs/remotes/origin/main``."""
+    revisions: dict[str, list[Revision]] = field(default_factory=dict)
+    """Per policy file (path relative to ``root`` as it is now): its revisions, oldest first."""
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    """Blob contents by blob id."""
+    in_head: set[str] = field(default_factory=set)
+    """Policy files committed in HEAD (a branch may add one that the publishing branch lacks)."""
+
+
+def git(args: list[str], cwd: str | Path, *, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``git ARGS`` in ``cwd`` and return the completed process (bytes).
+
+    Raises:
+        HistoryError: git is missing, or it failed and ``check`` is true.
+    """
+    try:
+        proc = subprocess.run(["git", *args], cwd=str(cwd), capture_output=True,
+                              env=_git_env(), check=False)
+    except FileNotFoundError:
+        raise HistoryError("git is not installed, and versions come from git history") from None
+    if check and proc.returncode != 0:
+        raise HistoryError(f"`git {' '.join(args[:3])}` failed", proc.stderr.decode("utf-8", "replace"))
+    return proc
+
+
+def _git_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # Messages and dates in a form this module parses, whatever the user's setup.
+    env.update({"LC_ALL": "C", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"})
+    # Run from a git hook, these would point git at another repository than ``cwd``.
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
+        env.pop(name, None)
+    return env
+
+
+def repo_root(path: str | Path) -> Path:
+    """The top of the git work tree that holds ``path``.
+
+    Raises:
+        HistoryError: ``path`` is not inside a git repository.
+    """
+    proc = git(["rev-parse", "--show-toplevel"], path, check=False)
+    if proc.returncode != 0:
+        raise HistoryError(
+            f"{path} is not inside a git repository, so no version can be dated. "
+            "Build from a clone of the repository (commit the content first). " + FETCH_FIX,
+            proc.stderr.decode("utf-8", "replace"))
+    return Path(proc.stdout.decode().strip())
+
+
+def is_shallow(root: str | Path) -> bool:
+    proc = git(["rev-parse", "--is-shallow-repository"], root)
+    return proc.stdout.decode().strip() == "true"
+
+
+def resolve_branch(root: str | Path, branch: str) -> str:
+    """The full ref of the publishing branch: local first, then ``origin/<branch>``.
+
+    A CI checkout of a pull request often has only the remote-tracking branch.
+
+    Raises:
+        HistoryError: neither exists.
+    """
+    for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
+        if git(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], root, check=False).returncode == 0:
+            return ref
+    raise HistoryError(
+        f"the publishing branch '{branch}' is not in this clone (neither '{branch}' nor "
+        f"'origin/{branch}' exists). Fetch it (`git fetch origin {branch}`), or set `branch:` "
+        "under the policy plugin in mkdocs.yml. " + FETCH_FIX)
+
+
+def head_commit_time(root: str | Path) -> int | None:
+    """Committer time of HEAD in seconds since the epoch; ``None`` before the first commit."""
+    proc = git(["log", "-1", "--format=%ct", "HEAD"], root, check=False)
+    text = proc.stdout.decode().strip()
+    return int(text) if proc.returncode == 0 and text else None
+
+
+def set_source_date_epoch(path: str | Path) -> str | None:
+    """Set ``SOURCE_DATE_EPOCH`` to HEAD's committer time unless it is already set.
+
+    MkDocs stamps the sitemap (and its gzip header) with the build time otherwise, so two
+    builds of one commit on different days would differ. Returns the value in force, or
+    ``None`` outside a repository.
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        return os.environ["SOURCE_DATE_EPOCH"]
+    try:
+        root = repo_root(path)
+    except HistoryError:
+        return None
+    stamp = head_commit_time(root)
+    if stamp is None:
+        return None
+    os.environ["SOURCE_DATE_EPOCH"] = str(stamp)
+    return str(stamp)
+
+
+def read_history(files: Iterable[str | Path], branch: str = "main") -> History:
+    """Read the first-parent history of ``files`` on ``branch``, with every blob it needs.
+
+    One ``git log`` lists the commits, following renames; one ``git cat-file --batch``
+    reads all distinct blobs.
+
+    Args:
+        files: the policy files as they are in the working tree (absolute or relative paths).
+        branch: the publishing branch.
+
+    Raises:
+        HistoryError: not a repository, a shallow clone, a missing branch.
+    """
+    files = [Path(f).resolve() for f in files]
+    if not files:
+        raise HistoryError("no policy files to read the history of")
+    root = repo_root(files[0].parent).resolve()
+    if is_shallow(root):
+        raise HistoryError(
+            "this clone is shallow: its git history is cut off, so the posting dates of "
+            "earlier versions are unknown (and no date is ever guessed). " + FETCH_FIX)
+    ref = resolve_branch(root, branch)
+    wanted = {f.relative_to(root).as_posix(): f for f in files}
+    history = History(root, ref)
+    history.in_head = _in_head(root, list(wanted))
+    commits = _log(root, ref)
+    for path in wanted:
+        history.revisions[path] = _follow(path, commits)
+    needed = {r.blob for revs in history.revisions.values() for r in revs}
+    history.blobs = read_blobs(root, sorted(needed))
+    return history
+
+
+def _in_head(root: Path, paths: list[str]) -> set[str]:
+    proc = git(["ls-tree", "-z", "--name-only", "HEAD", "--", *paths], root, check=False)
+    if proc.returncode != 0:
+        return set()
+    return {p.decode("utf-8", "surrogateescape") for p in proc.stdout.split(b"\0") if p}
+
+
+_Change = tuple[str, str, str, str | None]
+"""``(status letter, new blob, path, old path for renames/copies)``."""
+
+
+def _log(root: Path, ref: str) -> list[tuple[Commit, list[_Change]]]:
+    """Every first-parent commit of ``ref`` that touches a YAML file, newest first."""
+    proc = git(["log", "--first-parent", "--diff-merges=first-parent", "-M", "--raw", "--no-abbrev",
+                "-z", "--format=%H %ct %cI %s", ref, "--", *PATHSPECS], root)
+    tokens = proc.stdout.split(b"\0")
+    out: list[tuple[Commit, list[_Change]]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i].lstrip(b"\n")
+        i += 1
+        if not tok:
+            continue
+        if tok.startswith(b":") and out:
+            # ":old_mode new_mode old_blob new_blob STATUS" then one or two paths.
+            parts = tok.decode().split()
+            status = parts[4][0]
+            if status in "RC":
+                old, new = tokens[i].decode("utf-8", "surrogateescape"), tokens[i + 1].decode(
+                    "utf-8", "surrogateescape")
+                i += 2
+            else:
+                old, new = None, tokens[i].decode("utf-8", "surrogateescape")
+                i += 1
+            out[-1][1].append((status, parts[3], new, old))
+            continue
+        sha, ct, iso, *subject = tok.decode("utf-8", "replace").split(" ", 3)
+        when = datetime.fromisoformat(iso)
+        if int(when.timestamp()) != int(ct):  # pragma: no cover - git guarantees agreement
+            raise HistoryError(f"git gave inconsistent dates for {sha}")
+        out.append((Commit(sha, when, subject[0] if subject else ""), []))
+    return out
+
+
+def _follow(path: str, commits: list[tuple[Commit, list[_Change]]]) -> list[Revision]:
+    """The revisions of the file now at ``path``, walking back through renames; oldest first."""
+    found: list[Revision] = []
+    current = path
+    for commit, changes in commits:  # newest first
+        change = next((c for c in changes if c[2] == current), None)
+        if change is None:
+            continue
+        status, blob, _, old = change
+        if status == "D":
+            # Deleted here and added back later: the history before the deletion belongs
+            # to a withdrawn policy, not to this one.
+            break
+        found.append(Revision(commit, current, blob))
+        if status == "R" and old:
+            current = old
+        elif status in "AC":
+            break
+    found.reverse()
+    return found
+
+
+def read_blobs(root: str | Path, blobs: list[str]) -> dict[str, bytes]:
+    """Read ``blobs`` with one ``git cat-file --batch``.
+
+    The requests are written from a thread while this one reads: writing them all
+    first would deadlock once both pipes are full.
+    """
+    if not blobs:
+        return {}
+    try:
+        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=str(root), env=_git_env(),
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise HistoryError("git is not installed, and versions come from git history") from None
+
+    def feed() -> None:
+        try:
+            proc.stdin.write("".join(f"{b}\n" for b in blobs).encode())
+        except BrokenPipeError:  # git died; its stderr says why
+            pass
+        finally:
+            proc.stdin.close()
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    out: dict[str, bytes] = {}
+    stream = proc.stdout
+    try:
+        for _ in blobs:
+            header = stream.readline()
+            parts = header.split()
+            if len(parts) != 3:
+                raise HistoryError(f"git cat-file could not read blob {header.decode(errors='replace').strip()}",
+                                   proc.stderr.read().decode("utf-8", "replace") if proc.poll() else "")
+            size = int(parts[2])
+            out[parts[0].decode()] = stream.read(size)
+            stream.read(1)  # the newline after each object
+    finally:
+        writer.join()
+        stream.close()
+        proc.wait()
+        proc.stderr.close()
+    return out

@@ -1,0 +1,148 @@
+"""Read policy files of any schema version from git history: migrate, then read the public fields."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+import yaml
+
+from . import yamlsource
+from .errors import ContentError
+from .model import Clause, Contact, Policy, Source
+from .schema import SCHEMA_VERSION
+
+try:  # libyaml is several times faster on long histories
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+MIGRATIONS: dict[int, Migration] = {}
+"""``MIGRATIONS[n]`` turns the data of a file written in schema ``n`` into schema ``n + 1``.
+
+Whoever raises :data:`generator.schema.SCHEMA_VERSION` adds the step here and never
+edits an old one: every blob in the history of ``main`` must keep rendering, because a
+published version's page never changes. Schema 1 is the first, so the table is empty.
+"""
+
+MAX_ITEMS = yamlsource.MAX_NODES
+"""Most clauses a historic file may hold before it is refused (it bounds the walk)."""
+
+
+def upgrade(data: dict[str, Any], path: str, *, migrations: Mapping[int, Migration] = MIGRATIONS,
+            target: int = SCHEMA_VERSION) -> dict[str, Any]:
+    """Bring ``data`` from the schema it was written in up to schema ``target``.
+
+    A file without ``schema_version`` was written in schema 1 (the key is optional there).
+
+    Raises:
+        ContentError: the file is newer than this generator, or a step is missing.
+    """
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ContentError(f"schema_version must be a whole number from 1, not {version!r}", path, 1)
+    if version > target:
+        raise ContentError(
+            f"written in schema {version}, but this generator reads up to schema {target}: "
+            "update policy-site", path, 1)
+    while version < target:
+        step = migrations.get(version)
+        if step is None:
+            raise ContentError(f"no migration from schema {version} to {version + 1}", path, 1)
+        data = dict(step(dict(data)))
+        version += 1
+        data["schema_version"] = version
+    return data
+
+
+def load_data(raw: bytes, path: str) -> Any:
+    """Parse a blob's YAML into plain data (safe loader: no tag ever runs code)."""
+    text = yamlsource.decode(raw, path)
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else None
+        raise ContentError(f"YAML syntax error: {e.problem}", path, line) from None
+    except yaml.YAMLError as e:
+        raise ContentError(f"YAML error: {e}", path) from None
+
+
+def read_policy(raw: bytes, path: str, *, migrations: Mapping[int, Migration] = MIGRATIONS,
+                target: int = SCHEMA_VERSION) -> Policy:
+    """The public text of a policy blob from history, whatever schema it was written in.
+
+    Unlike :func:`generator.loader.load_policy` this reader is tolerant: keys it does not
+    know (staff-only data, fields a later schema dropped) are ignored and missing metadata
+    is left empty, so an old blob renders as it was published. It still refuses a blob with
+    no policy id or a clause without an id, since such a text cannot be shown.
+
+    Args:
+        raw: the blob's bytes.
+        path: ``path@commit``-style name used in messages.
+        migrations: the migration table (tests pass their own to prove a schema change).
+        target: the schema version to migrate to.
+
+    Raises:
+        ContentError: the blob cannot be read as a policy at all.
+    """
+    data = load_data(raw, path)
+    if not isinstance(data, dict):
+        raise ContentError("the top level is not a mapping of policy fields", path, 1)
+    data = upgrade(data, path, migrations=migrations, target=target)
+    counter = [0]
+    clauses = data.get("clauses")
+    if not isinstance(clauses, list) or not clauses:
+        raise ContentError("no clauses", path, 1)
+    policy_id = data.get("id")
+    if not isinstance(policy_id, str) or not policy_id:
+        raise ContentError("no policy id", path, 1)
+    return Policy(
+        id=policy_id,
+        title=_text(data.get("title")) or policy_id,
+        organisation=_text(data.get("organisation")) or "",
+        jurisdiction=_text(data.get("jurisdiction")) or "",
+        language=_text(data.get("language")) or "",
+        contact=_contact(data.get("contact")),
+        clauses=tuple(_clause(c, path, counter) for c in clauses),
+        source=Source(path, 1),
+        schema_version=data.get("schema_version", target),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _contact(data: Any) -> Contact:
+    if not isinstance(data, dict):
+        return Contact(role="")
+    address = data.get("postal_address") or ()
+    if isinstance(address, str):
+        address = [address]
+    return Contact(role=_text(data.get("role")) or "",
+                   postal_address=tuple(_text(a) or "" for a in address if a is not None),
+                   email=_text(data.get("email")), phone=_text(data.get("phone")))
+
+
+def _clause(data: Any, path: str, counter: list[int]) -> Clause:
+    counter[0] += 1
+    if counter[0] > MAX_ITEMS:
+        raise ContentError(f"more than {MAX_ITEMS:,} clauses", path, 1)
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise ContentError("a clause has no id", path, 1)
+    children = data.get("clauses") or []
+    if not isinstance(children, list):
+        children = []
+    return Clause(
+        id=data["id"],
+        title=_text(data.get("title")) or data["id"],
+        body=_text(data.get("body")),
+        summary=_text(data.get("summary")),
+        contact=data.get("contact") is True,
+        clauses=tuple(_clause(c, path, counter) for c in children),
+        training=None,  # staff-only: never part of a published version
+        source=Source(path, 1),
+    )

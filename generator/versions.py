@@ -1,0 +1,192 @@
+"""History + loader → the ordered versions of each policy, with dates and statuses."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Callable, Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import history as git_history
+from . import migrate
+from .errors import ContentError, HistoryError, PolicyError
+from .model import Policy, PolicyVersion
+
+TODAY_ENV = "POLICY_TODAY"
+"""Environment variable that overrides the build day (``YYYY-MM-DD``).
+
+Statuses depend on the day of the build (a scheduled version comes into force without a
+new commit), so tests and previews can say which day to build as, e.g.
+``POLICY_TODAY=2026-04-01 mkdocs build``. It never changes a posting or effective date."""
+
+
+@dataclass(frozen=True)
+class PolicyHistory:
+    """Every published version of one policy, plus the draft if the working tree differs."""
+
+    policy_id: str
+    path: str
+    """The content file, relative to the repository root."""
+    versions: tuple[PolicyVersion, ...]
+    """Published versions in number order (1, 2, 3…): in force, superseded and scheduled."""
+    draft: PolicyVersion | None
+    """The working tree's text when it differs from the latest published one; never published."""
+    today: date
+    warnings: tuple[str, ...] = ()
+    """Blobs in the history that could not be read (they were never published)."""
+
+    @property
+    def in_force(self) -> PolicyVersion | None:
+        return next((v for v in reversed(self.versions) if v.status == "in-force"), None)
+
+    @property
+    def scheduled(self) -> tuple[PolicyVersion, ...]:
+        return tuple(v for v in self.versions if v.status == "scheduled")
+
+    @property
+    def latest(self) -> PolicyVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    def version(self, number: int) -> PolicyVersion:
+        return self.versions[number - 1]
+
+    def previous(self, v: PolicyVersion) -> PolicyVersion | None:
+        """The version before ``v`` (for a draft: the latest published one)."""
+        if v.is_draft:
+            return self.latest
+        return self.versions[v.number - 2] if v.number > 1 else None
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PolicyError(f"unknown time zone {name!r} (use an IANA name such as 'Pacific/Auckland')") from None
+
+
+def build_day(today: date | None, timezone: str) -> date:
+    """The day the build counts as: ``today`` if given, else ``$POLICY_TODAY``, else the real day in ``timezone``."""
+    if today is not None:
+        return today
+    value = os.environ.get(TODAY_ENV, "").strip()
+    if value:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise PolicyError(f"{TODAY_ENV}={value!r}: expected a date as YYYY-MM-DD")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise PolicyError(f"{TODAY_ENV}={value!r} is not a date") from None
+    return datetime.now(zone(timezone)).date()
+
+
+Reader = Callable[[bytes, str], Policy]
+
+
+def build_versions(current: Policy | None, revisions: list[git_history.Revision], blobs: dict[str, bytes], *,
+                   timezone: str = "Pacific/Auckland", notice_days: int = 0, today: date,
+                   path: str = "", reader: Reader = migrate.read_policy) -> PolicyHistory:
+    """Turn one file's first-parent revisions into numbered versions with dates and statuses.
+
+    Args:
+        current: the working tree's policy (``None`` to skip draft detection).
+        revisions: the file's revisions, oldest first (from :func:`history.read_history`).
+        blobs: blob contents by id.
+        timezone: where a posting instant becomes an effective date.
+        notice_days: days from posting to taking effect.
+        today: the build day.
+        path: the file's path, for messages.
+        reader: blob → policy (the tolerant historic reader by default).
+
+    Returns:
+        The policy's history. A text that returns to an earlier one is a new version.
+    """
+    tz = zone(timezone)
+    parsed: dict[str, Policy | ContentError] = {}
+    warnings: list[str] = []
+    found: list[tuple[git_history.Revision, Policy, str, str]] = []
+    last_sha = None
+    for rev in revisions:
+        if rev.blob not in parsed:
+            try:
+                parsed[rev.blob] = reader(blobs[rev.blob], f"{rev.path}@{rev.commit.sha[:12]}")
+            except ContentError as e:  # such a commit broke the build: nothing was published
+                parsed[rev.blob] = e
+                warnings.append(f"{e.location}: skipped, it cannot be read ({e.message})")
+        policy = parsed[rev.blob]
+        if isinstance(policy, ContentError):
+            continue
+        canonical = policy.canonical_text()
+        sha = policy.text_sha256()
+        if sha != last_sha:
+            found.append((rev, policy, sha, canonical))
+            last_sha = sha
+
+    versions: list[PolicyVersion] = []
+    floor: datetime | None = None
+    for number, (rev, policy, sha, canonical) in enumerate(found, 1):
+        posted = rev.commit.committed_at
+        # A committer clock set back cannot date a version before the one it follows.
+        counted = posted if floor is None or posted >= floor else floor
+        floor = counted
+        effective = counted.astimezone(tz).date() + timedelta(days=notice_days)
+        versions.append(PolicyVersion(number=number, policy=policy, commit=rev.commit.sha, posted_at=posted,
+                                      effective_date=effective, status="", text_sha256=sha,
+                                      source_text=blobs[rev.blob].decode("utf-8", "replace")))
+    versions = _statuses(versions, today)
+
+    draft = None
+    if current is not None:
+        latest_sha = versions[-1].text_sha256 if versions else None
+        if current.text_sha256() != latest_sha:
+            draft = PolicyVersion(number=len(versions) + 1, policy=current, commit=None, posted_at=None,
+                                  effective_date=None, status="draft", text_sha256=current.text_sha256())
+    policy_id = current.id if current is not None else (versions[-1].policy.id if versions else "")
+    return PolicyHistory(policy_id, path, tuple(versions), draft, today, tuple(warnings))
+
+
+def _statuses(versions: list[PolicyVersion], today: date) -> list[PolicyVersion]:
+    """In force: the last version whose effective date has come; before it superseded; after it scheduled."""
+    current = None
+    for v in versions:
+        if v.effective_date <= today:
+            current = v.number
+    out = []
+    for v in versions:
+        if current is None or v.number > current:
+            out.append(replace(v, status="scheduled"))
+        elif v.number == current:
+            out.append(replace(v, status="in-force"))
+        else:
+            # Superseded on the day a later version took effect: the next one that has.
+            successor = next(w for w in versions[v.number:] if w.number <= current)
+            out.append(replace(v, status="superseded", superseded_on=successor.effective_date))
+    return out
+
+
+def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str = "Pacific/Auckland",
+             notice_days: int = 0, today: date | None = None) -> dict[str, PolicyHistory]:
+    """The history of every policy (loaded from the working tree), read from git in one pass.
+
+    Raises:
+        HistoryError: not a repository, shallow clone, missing branch, or a policy that was
+            never committed.
+    """
+    policies = list(policies)
+    files = [Path(p.source.path) for p in policies]
+    hist = git_history.read_history(files, branch)
+    day = build_day(today, timezone)
+    out: dict[str, PolicyHistory] = {}
+    for policy, file in zip(policies, files):
+        rel = file.resolve().relative_to(hist.root).as_posix()
+        revisions = hist.revisions.get(rel, [])
+        if not revisions and rel not in hist.in_head:
+            raise HistoryError(
+                f"{rel}: this file has no history on '{branch}' and is not committed, so it has no "
+                f"published version and no date. Commit it and merge it into '{branch}' to publish "
+                f"it. If it is committed, the clone may lack history: " + git_history.FETCH_FIX)
+        out[policy.id] = build_versions(policy, revisions, hist.blobs, timezone=timezone,
+                                        notice_days=notice_days, today=day, path=rel)
+    return out
