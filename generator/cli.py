@@ -52,5 +52,42 @@ def schema() -> None:
     click.echo(json_schema_text(), nl=False)
 
 
+@main.command()
+@click.argument("pdf_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A built site: check against its <policy>/versions.json.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True,
+              help="Without --site: the mkdocs.yml whose content and git history to rebuild from.")
+def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
+    """Say whether PDF_FILE is a genuine version of a policy (exit 0) or not (exit 1).
+
+    With --site it is compared with the published SHA-256 in versions.json; otherwise
+    the version it claims to be is rebuilt from git history (PDFs are reproducible).
+    """
+    from . import verify as verifier
+
+    try:
+        if not pdf_file.is_file():
+            raise PolicyError(f"{pdf_file}: no such file")
+        if site_dir is not None:
+            if not site_dir.is_dir():
+                raise PolicyError(f"{site_dir}: no such folder (build the site first)")
+            verdict = verifier.verify_against_site(pdf_file, site_dir)
+        else:
+            if not config_file.is_file():
+                raise PolicyError(f"{config_file}: no such file (pass --config, or --site with a built site)")
+            verdict = verifier.verify_against_history(
+                pdf_file, verifier.settings_from_config_file(config_file))
+    except PolicyError as e:
+        fail(e)
+    click.echo(verdict.message, err=not verdict.genuine)
+    sys.exit(0 if verdict.genuine else 1)
+
+
+from .records.cli import records as _records  # noqa: E402  (click only; the service imports lazily)
+
+main.add_command(_records)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

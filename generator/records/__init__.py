@@ -1,0 +1,1 @@
+"""Completion records: a small service that keeps who was trained on which policy version."""

@@ -1,0 +1,105 @@
+"""The ``policy records`` commands: serve the site with the completions API, and report on it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import ContentErrors, PolicyError
+
+DEFAULT_DB = "sqlite:///records.db"
+
+
+def _fail(error: PolicyError) -> "NoReturn":  # noqa: F821
+    click.echo(str(error), err=True)
+    if isinstance(error, ContentErrors) and len(error.errors) > 1:
+        click.echo(f"{len(error.errors)} problems found.", err=True)
+    sys.exit(1)
+
+
+@click.group()
+def records() -> None:
+    """Keep and report who completed which training checklist, on which policy version."""
+
+
+@records.command()
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="The built site to serve at /.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, envvar="POLICY_RECORDS_DB",
+              help="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--identity-header", metavar="HEADER", default=None,
+              help="Take the person's identity from this header set by a sign-in proxy "
+                   "(e.g. X-Forwarded-Email) and ignore the typed email.")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
+              help="Another origin allowed to call the API from a browser (repeatable; none by default).")
+@click.option("--trust-proxy", is_flag=True,
+              help="Take the client address from X-Forwarded-For (only behind your own proxy).")
+def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | None,
+          cors_origins: tuple[str, ...], trust_proxy: bool) -> None:
+    """Serve the built site and the completions API on one origin.
+
+    The admin listing (GET /api/completions, /api/completions.csv) needs
+    POLICY_RECORDS_ADMIN_TOKEN in the environment.
+    """
+    try:
+        import uvicorn
+
+        from .app import create_app
+        from .db import Records
+    except ImportError as e:
+        _fail(PolicyError(f"the records service needs the 'records' extra ({e.name} is missing): "
+                          "pip install 'policy-site[records]'"))
+    try:
+        store = Records(db)
+        store.start()  # fail here, with one line, rather than inside the server
+        app = create_app(site_dir, store, identity_header=identity_header, cors_origins=cors_origins)
+    except PolicyError as e:
+        _fail(e)
+    click.echo(f"Serving {site_dir} with completion records in {store.describe()} "
+               f"at http://{host}:{port}/", err=True)
+    uvicorn.run(app, host=host, port=port, proxy_headers=trust_proxy, server_header=False,
+                log_level="warning", access_log=False)
+
+
+@records.command()
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("site"),
+              show_default=True, help="The built site: its checklists and versions.json.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, envvar="POLICY_RECORDS_DB",
+              help="SQLAlchemy URL of the records database.")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV of staff (columns email, name, optional checklists) to list who has not started.")
+@click.option("--csv", "as_csv", is_flag=True, help="Write CSV for an auditor instead of text.")
+def report(site_dir: Path, db: str, roster: Path | None, as_csv: bool) -> None:
+    """For the version in force of each checklist: who completed, who must redo what, who has not started."""
+    try:
+        from . import report as rep
+        from .db import Records
+        from .scoring import PublishedSite
+    except ImportError as e:
+        _fail(PolicyError(f"the records report needs the 'records' extra ({e.name} is missing): "
+                          "pip install 'policy-site[records]'"))
+    try:
+        if not site_dir.is_dir():
+            raise PolicyError(f"{site_dir}: no such folder (build the site first: mkdocs build)")
+        site = PublishedSite(site_dir)
+        if not site.checklists():
+            raise PolicyError(f"{site_dir}: no training checklists published "
+                              f"(no {site_dir}/training/*/checklist.json)")
+        people = rep.read_roster(roster) if roster is not None else None
+        if db.startswith("sqlite:///") and not Path(db[len("sqlite:///"):]).is_file():
+            raise PolicyError(f"{db}: no such database (run 'policy records serve' first, or pass --db)")
+        store = Records(db)
+        try:
+            store.start()
+            rows = store.all()
+        finally:
+            store.close()
+        sections = rep.build(site, rows, people)
+    except PolicyError as e:
+        _fail(e)
+    click.echo(rep.render_csv(sections) if as_csv else rep.render_text(sections, people is not None),
+               nl=False)

@@ -1,0 +1,254 @@
+"""Completion records in SQLite (WAL, full sync) or PostgreSQL through SQLAlchemy 2."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterator
+
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
+                        create_engine, event, select, text)
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
+
+from ..errors import PolicyError
+
+SCHEMA_VERSION = 1
+"""The schema this release writes; older databases are upgraded on start."""
+
+metadata = MetaData()
+
+schema_info = Table(
+    "records_schema", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+completions = Table(
+    "completions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("submission_id", String(64), unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("checklist", String(64), nullable=False),
+    Column("policy", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("training_hash", String(128), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("identity", String(254), nullable=False),
+    Column("identity_source", String(16), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("correct", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("passed", Boolean, nullable=False),
+    Column("answers", JSON, nullable=False),
+    Column("acknowledged", JSON, nullable=False),
+    # The checklist's clause_text_sha256 when the record was made: the site only publishes the
+    # current one, and the report needs the old one to tell which items changed since.
+    Column("clause_hashes", JSON, nullable=False),
+    Column("user_agent", String(512), nullable=False, default=""),
+    Column("address", String(64), nullable=False, default=""),
+)
+
+Index("ix_completions_person", completions.c.identity, completions.c.checklist, completions.c.version)
+# One passed record per person, checklist and version, even under concurrent submissions.
+Index("ux_completions_passed", completions.c.identity, completions.c.checklist, completions.c.version,
+      unique=True, sqlite_where=completions.c.passed.is_(True),
+      postgresql_where=completions.c.passed.is_(True))
+
+_PUBLIC = ("id", "created_at", "checklist", "policy", "version", "name", "email", "score", "passed")
+
+
+def _create_v1(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[completions], checkfirst=True)
+
+
+MIGRATIONS = [_create_v1]
+"""``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1``."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """The outcome of storing a submission: the record, and whether it is new."""
+
+    record: dict[str, Any]
+    created: bool
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` as the psycopg 3 driver the project ships."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg://" + url[len(plain):]
+    return url
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - called by SQLAlchemy
+        # Let SQLAlchemy's "begin" event below decide how each transaction starts.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        # WAL lets readers go on while one writer commits; FULL makes each commit fsync the
+        # WAL, so a record is on disk before the 201 that acknowledges it.
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:  # pragma: no cover - called by SQLAlchemy
+        # A deferred transaction that later wants to write can fail at once with "database is
+        # locked" when another writer got in first; taking the write lock up front waits instead.
+        if conn.get_execution_options().get("records_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+class Records:
+    """The records database: open it, upgrade its schema, store and list completions."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        try:
+            parsed = make_url(self.url)
+        except ArgumentError:
+            raise PolicyError(f"--db: not a database URL: {url!r} "
+                              "(use sqlite:///records.db or postgresql+psycopg://user@host/db)") from None
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        if self.is_sqlite:
+            kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        else:
+            # The server runs blocking calls in a pool of up to 40 threads: let each have one.
+            kwargs.update(pool_size=10, max_overflow=30, pool_timeout=30)
+        try:
+            self.engine = create_engine(self.url, **kwargs)
+        except (ArgumentError, ImportError) as e:
+            raise PolicyError(f"--db: cannot use {parsed.render_as_string(hide_password=True)}: {e}") from None
+        if self.is_sqlite:
+            _sqlite_pragmas(self.engine)
+        self.started = False
+
+    def describe(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    def _write(self) -> Connection:
+        return self.engine.connect().execution_options(records_write=True)
+
+    def start(self) -> int:
+        """Create or upgrade the schema; returns the version found before. Idempotent."""
+        if self.started:
+            return SCHEMA_VERSION
+        try:
+            with self._write() as conn, conn.begin():
+                if not self.is_sqlite:
+                    # Two servers starting together must not both run the migrations.
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(74110001)")
+                schema_info.create(conn, checkfirst=True)
+                row = conn.execute(select(schema_info.c.version).where(schema_info.c.id == 1)).first()
+                found = row[0] if row else 0
+                if found > SCHEMA_VERSION:
+                    raise PolicyError(
+                        f"{self.describe()}: the records schema is version {found}, newer than this "
+                        f"program's ({SCHEMA_VERSION}); upgrade policy-site")
+                for step in range(found, SCHEMA_VERSION):
+                    MIGRATIONS[step](conn)
+                if row is None:
+                    conn.execute(schema_info.insert().values(id=1, version=SCHEMA_VERSION))
+                elif found != SCHEMA_VERSION:
+                    conn.execute(schema_info.update().where(schema_info.c.id == 1)
+                                 .values(version=SCHEMA_VERSION))
+        except SQLAlchemyError as e:
+            raise PolicyError(f"cannot open the records database {self.describe()}: "
+                              f"{_first_line(e)}") from None
+        self.started = True
+        return found
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def store(self, values: dict[str, Any]) -> Stored:
+        """Store one scored attempt, unless it repeats one already kept.
+
+        A resubmission of the same ``submission_id`` (a retry whose answer was lost) or a new
+        submission by someone who already passed this checklist and version gives back the
+        record already kept, with ``created`` false.
+        """
+        for attempt in range(3):
+            try:
+                with self._write() as conn, conn.begin():
+                    existing = self._existing(conn, values)
+                    if existing is not None:
+                        return Stored(existing, False)
+                    row = dict(values)
+                    row["id"] = uuid.uuid4().hex
+                    row["created_at"] = datetime.now(timezone.utc)
+                    conn.execute(completions.insert().values(**row))
+                return Stored(_record(row), True)
+            except IntegrityError:
+                # A concurrent submission won the race (PostgreSQL): read what it stored.
+                with self.engine.connect() as conn, conn.begin():
+                    existing = self._existing(conn, values)
+                if existing is not None:
+                    return Stored(existing, False)
+                if attempt == 2:
+                    raise
+            except OperationalError:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _existing(self, conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
+        c = completions.c
+        if values.get("submission_id"):
+            row = conn.execute(select(completions).where(c.submission_id == values["submission_id"])).first()
+            if row is not None:
+                return _record(row._asdict())
+        row = conn.execute(select(completions).where(
+            c.identity == values["identity"], c.checklist == values["checklist"],
+            c.version == values["version"], c.passed.is_(True))).first()
+        return _record(row._asdict()) if row is not None else None
+
+    def all(self, checklist: str | None = None, version: int | None = None) -> list[dict[str, Any]]:
+        """Every record, oldest first, optionally of one checklist and version."""
+        query = select(completions).order_by(completions.c.created_at, completions.c.id)
+        if checklist:
+            query = query.where(completions.c.checklist == checklist)
+        if version is not None:
+            query = query.where(completions.c.version == version)
+        with self.engine.connect() as conn:
+            return [_record(r._asdict()) for r in conn.execute(query)]
+
+    def iter_ids(self) -> Iterator[str]:
+        with self.engine.connect() as conn:
+            for (rid,) in conn.execute(select(completions.c.id)):
+                yield rid
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT count(*) FROM completions")).scalar_one()
+
+
+def _record(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    when = out.get("created_at")
+    if isinstance(when, datetime):
+        # SQLite hands back naive datetimes; every time stored here is UTC.
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        out["created_at"] = when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    out["passed"] = bool(out.get("passed"))
+    return out
+
+
+def public(record: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a record that its owner is shown."""
+    return {k: record[k] for k in _PUBLIC}
+
+
+def _first_line(e: Exception) -> str:
+    msg = str(getattr(e, "orig", None) or e).strip()
+    return msg.splitlines()[0] if msg else type(e).__name__
