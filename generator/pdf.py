@@ -191,8 +191,12 @@ def document_html(version: PolicyVersion, settings, *, toc: bool) -> str:
     try:
         stylesheet = (folder / STYLESHEET).read_text(encoding="utf-8")
         template = _environment(str(folder)).get_template(TEMPLATE)
-    except (OSError, jinja2.TemplateError) as e:
-        raise PdfError(f"{folder}: cannot read the PDF template or stylesheet: {e}") from e
+    except OSError as e:
+        raise PdfError(f"{e.filename or folder}: cannot read the PDF stylesheet: {e.strerror or e}") from e
+    except jinja2.TemplateNotFound as e:
+        raise PdfError(f"{folder / TEMPLATE}: no PDF template there") from e
+    except jinja2.TemplateSyntaxError as e:
+        raise PdfError(f"{e.filename or folder / TEMPLATE}:{e.lineno}: {e.message}") from e
     policy = version.policy
     shows_contact = any(c.contact for _, c, _ in policy.walk())
     try:

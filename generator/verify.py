@@ -1,0 +1,246 @@
+"""Say whether a PDF is a genuine version of a policy: against a built versions.json, or git history."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import PolicyError
+
+_CANONICAL = re.compile(r"^(?P<pid>[a-z0-9][a-z0-9-]*)-v(?P<n>[0-9]+)\.json$")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What a PDF says it is, read from the canonical text it carries."""
+
+    policy_id: str
+    number: int
+    text_sha256: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    genuine: bool
+    message: str
+    """Lines to print: the first says genuine or not, the rest why."""
+
+
+def read_claim(data: bytes) -> Claim | None:
+    """The policy and version a PDF claims to be, from its embedded canonical text (``None`` if none)."""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data))
+        files = reader.attachments
+    except Exception:  # any unreadable or foreign file simply carries no claim
+        return None
+    for name in sorted(files):
+        m = _CANONICAL.match(name)
+        if not m or not files[name]:
+            continue
+        text = files[name][0]
+        try:
+            title = json.loads(text.decode("utf-8")).get("title", "")
+        except (ValueError, UnicodeDecodeError, AttributeError):
+            title = ""
+        return Claim(m["pid"], int(m["n"]), hashlib.sha256(text).hexdigest(), title)
+    return None
+
+
+def _genuine(path: str, title: str, pid: str, number: int, effective: str, status: str, url: str) -> Verdict:
+    when = effective
+    try:
+        from .render import long_date
+
+        when = f"{long_date(date.fromisoformat(effective))} ({effective})"
+    except (TypeError, ValueError):
+        pass
+    lines = [f"{path}: genuine",
+             f"  {title or pid} ({pid}), version {number}",
+             f"  effective {when}" + (f", {status}" if status else "")]
+    if url:
+        lines.append(f"  {url}")
+    return Verdict(True, "\n".join(lines))
+
+
+def _not_genuine(path: str, why: str) -> Verdict:
+    return Verdict(False, f"{path}: NOT GENUINE\n  {why}")
+
+
+def _modified(path: str, claim: Claim, expected_sha: str, actual_sha: str) -> Verdict:
+    return _not_genuine(path, (
+        f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
+        f"but its bytes differ from that version's published PDF\n"
+        f"  sha256 {actual_sha}, published {expected_sha}"))
+
+
+# ---------------------------------------------------------------- from a built site
+
+
+def load_site_records(site_dir: Path) -> list[dict[str, Any]]:
+    """Every version entry of every ``<policy>/versions.json`` under ``site_dir``."""
+    records = []
+    for file in sorted(Path(site_dir).glob("*/versions.json")):
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise PolicyError(f"{file}: cannot read it as JSON: {e}") from e
+        entries = data.get("versions", []) if isinstance(data, dict) else data
+        pid = data.get("policy", data.get("id", file.parent.name)) if isinstance(data, dict) else file.parent.name
+        title = data.get("title", "") if isinstance(data, dict) else ""
+        if isinstance(pid, dict):  # {"policy": {"id": …, "title": …}}
+            title = pid.get("title", title)
+            pid = pid.get("id", file.parent.name)
+        for e in entries if isinstance(entries, list) else []:
+            if isinstance(e, dict):
+                records.append({"policy": pid, "title": title, **e})
+    if not records:
+        raise PolicyError(f"{site_dir}: no <policy>/versions.json found; build the site first "
+                          "(`mkdocs build`) or verify from git history instead")
+    return records
+
+
+def verify_against_site(path: Path, site_dir: Path) -> Verdict:
+    data = _read(path)
+    sha = hashlib.sha256(data).hexdigest()
+    records = load_site_records(site_dir)
+    for r in records:
+        if r.get("pdf_sha256") == sha:
+            return _genuine(str(path), r.get("title", ""), r["policy"], r.get("version"),
+                            r.get("effective_date", ""), r.get("status", ""), r.get("url", ""))
+    claim = read_claim(data)
+    if claim is not None:
+        for r in records:
+            if r["policy"] == claim.policy_id and r.get("version") == claim.number:
+                return _modified(str(path), claim, r.get("pdf_sha256", "?"), sha)
+    return _not_genuine(str(path), "it is not the PDF of any published version of "
+                        + ", ".join(sorted({r["policy"] for r in records})))
+
+
+# ---------------------------------------------------------------- from git history
+
+
+def verify_against_history(path: Path, settings) -> Verdict:
+    """Rebuild the PDF the version it claims to be would have (bytes are reproducible) and compare."""
+    from . import loader, pdf, versions
+
+    data = _read(path)
+    sha = hashlib.sha256(data).hexdigest()
+    policies = loader.load_all(settings.content_dir)
+    histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
+                                  notice_days=settings.notice_days, today=settings.today)
+    claim = read_claim(data)
+    candidates = []
+    if claim is not None and claim.policy_id in histories:
+        h = histories[claim.policy_id]
+        candidates = [v for v in h.versions if v.number == claim.number]
+    if not candidates:
+        # No readable claim: compare with every published version (the cache makes it cheap).
+        candidates = [v for h in histories.values() for v in h.versions]
+    rendered = pdf.render_versions(candidates, settings)
+    for v in candidates:
+        if rendered[(v.policy.id, v.number)].sha256 == sha:
+            return _genuine(str(path), v.policy.title, v.policy.id, v.number,
+                            v.effective_date.isoformat() if v.effective_date else "", v.status,
+                            pdf.version_url(settings, v))
+    if claim is not None and len(candidates) == 1:
+        v = candidates[0]
+        if v.text_sha256 != claim.text_sha256:
+            return _not_genuine(str(path), (
+                f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
+                "but the text it carries is not the text of that version"))
+        return _modified(str(path), claim, rendered[(v.policy.id, v.number)].sha256, sha)
+    names = ", ".join(sorted(histories)) or "no policy"
+    return _not_genuine(str(path), f"it is not the PDF of any published version of {names}")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise PolicyError(f"{path}: cannot read it: {e.strerror or e}") from e
+    return data
+
+
+# ---------------------------------------------------------------- settings from mkdocs.yml
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """Reads ``mkdocs.yml`` without MkDocs: ``!ENV`` and ``!!python/name`` tags become plain values."""
+
+
+def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        seq = loader.construct_sequence(node)
+        return seq[-1] if seq else None  # !ENV [NAME, default]: the default
+    return loader.construct_mapping(node)
+
+
+_TolerantLoader.add_multi_constructor("", _any_tag)
+
+MKDOCS_BUILTIN_EXTENSIONS = ("toc", "tables", "fenced_code")
+"""MkDocs puts these before the configured ones; the PDF must use the same list."""
+
+
+def settings_from_config_file(config_file: Path, **overrides: Any):
+    """The core :class:`~generator.site.Settings` from ``mkdocs.yml``, read without MkDocs.
+
+    Used by the CLI to rebuild PDFs exactly as ``mkdocs build`` makes them.
+    """
+    from .site import Settings
+
+    config_file = Path(config_file).resolve()
+    try:
+        raw = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
+    except (OSError, yaml.YAMLError) as e:
+        raise PolicyError(f"{config_file}: cannot read it: {e}") from e
+    root = config_file.parent
+    exts: list[str] = list(MKDOCS_BUILTIN_EXTENSIONS)
+    configs: dict[str, Any] = {}
+    for item in raw.get("markdown_extensions") or []:
+        if isinstance(item, dict):
+            for name, conf in item.items():
+                if name not in exts:
+                    exts.append(name)
+                if conf:
+                    configs[name] = conf
+        elif isinstance(item, str) and item not in exts:
+            exts.append(item)
+    plugin: dict[str, Any] = {}
+    for item in raw.get("plugins") or []:
+        if isinstance(item, dict) and "policy" in item:
+            plugin = item["policy"] or {}
+    theme = raw.get("theme") or {}
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+    site_url = raw.get("site_url") or ""
+    if site_url and not site_url.endswith("/"):
+        site_url += "/"
+    values = dict(
+        root=root,
+        content_dir=root / plugin.get("content_dir", "content"),
+        branch=plugin.get("branch", "main"),
+        timezone=plugin.get("timezone", "Pacific/Auckland"),
+        notice_days=int(plugin.get("notice_days", 0)),
+        site_name=raw.get("site_name", "Policies"),
+        site_url=site_url,
+        markdown_extensions=tuple(exts),
+        mdx_configs=configs,
+        pdf=bool(plugin.get("pdf", True)),
+        pdf_variant=plugin.get("pdf_variant", "pdf/a-3a"),
+        cache_dir=root / plugin.get("cache_dir", ".cache/policy"),
+        theme_dir=(root / custom_dir) if custom_dir else None,
+    )
+    values.update(overrides)
+    return Settings(**values)
