@@ -401,6 +401,8 @@ def training_impact(old: Policy | None, new: Policy, checklists: Iterable[Any] |
         items.append(TrainingItem("question", qid, q.prompt, oc.id, number, oc.title, reason, redo=False))
 
     for checklist in checklists or ():
+        if _attr(checklist, "policy", new.id) != new.id:
+            continue  # a checklist of another policy
         items.extend(_checklist_items(checklist, affected_clauses, affected_questions, places_new))
     return TrainingImpact(tuple(items))
 
@@ -434,7 +436,8 @@ def _checklist_items(checklist: Any, clauses: set[str], questions: set[str],
             continue
         cid = hit_c[0] if hit_c else ""
         place = places.get(cid)
-        text = str(_attr(item, "text", None) or _attr(item, "title", None) or _attr(item, "id", ""))
+        text = str(_attr(item, "text", None) or _attr(item, "title", None) or _attr(item, "statement", None)
+                   or (place[1].title if place else None) or _attr(item, "id", ""))
         yield TrainingItem(
             "checklist", f"{cl_id}/{_attr(item, 'id', '')}", f"{cl_title}: {text}", cid,
             place[0].number if place else "", place[1].title if place else "",
