@@ -1,0 +1,299 @@
+"""generator.versions on real git histories: numbers, posting and effective dates, statuses."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date, datetime
+
+import pytest
+
+from generator import loader, migrate, versions
+from generator.errors import ContentError, ContentErrors, HistoryError
+from generator.schema import SCHEMA_VERSION
+from gitrepo import POLICY_FILE, GitRepo, policy_yaml
+
+TEXT_A = {"collection": "We collect your name and email.",
+          "security": "We keep your information safe.",
+          "access": "You may ask for a copy of your information."}
+TEXT_B = {**TEXT_A, "security": "We keep your information safe and encrypted."}
+TEXT_C = {**TEXT_B, "access": "You may ask for a copy of your information at any time."}
+
+
+def history_of(repo: GitRepo, today: str, **kw) -> versions.PolicyHistory:
+    policies = loader.load_all(repo.path / "content")
+    return versions.read_all(policies, today=date.fromisoformat(today), **kw)["privacy-policy"]
+
+
+def published(repo: GitRepo) -> GitRepo:
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Publish the policy", "2026-03-01T10:00:00+13:00")
+    return repo
+
+
+def summary(h: versions.PolicyHistory) -> list[tuple]:
+    return [(v.number, v.status, v.effective_date.isoformat(),
+             v.superseded_on.isoformat() if v.superseded_on else None) for v in h.versions]
+
+
+@pytest.fixture
+def repo(tmp_path) -> GitRepo:
+    return published(GitRepo(tmp_path / "repo"))
+
+
+def test_merge_commit_posts_at_merge_time(repo):
+    repo.branch("edit")
+    repo.write_policy(policy_yaml(TEXT_B))
+    side = repo.commit("Encrypt", "2026-03-02T09:00:00+13:00")
+    repo.checkout("main")
+    repo.write("README.md", "unrelated\n")
+    repo.commit("Readme", "2026-03-03T09:00:00+13:00")
+    merge = repo.merge("edit", "2026-03-05T16:30:00+13:00")
+    h = history_of(repo, "2026-03-06")
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-03-05"),
+                          (2, "in-force", "2026-03-05", None)]
+    v2 = h.version(2)
+    assert v2.commit == merge != side
+    assert v2.posted_at == datetime.fromisoformat("2026-03-05T16:30:00+13:00")
+    assert "encrypted" in v2.policy.clause("security").body
+    assert "encrypted" not in h.version(1).policy.clause("security").body
+    assert h.draft is None
+
+
+def test_squash_posts_once_at_committer_time_not_author_time(repo):
+    repo.branch("edit")
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-03-02T09:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_C))
+    repo.commit("Any time", "2026-03-03T09:00:00+13:00")
+    repo.checkout("main")
+    squash = repo.squash_merge("edit", "2026-03-09T11:00:00+13:00", author_date="2026-03-02T09:00:00+13:00")
+    h = history_of(repo, "2026-03-09")
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-03-09"), (2, "in-force", "2026-03-09", None)]
+    assert h.version(2).commit == squash
+    assert h.version(2).posted_at.isoformat() == "2026-03-09T11:00:00+13:00"
+    assert h.version(2).policy.clause("access").body.endswith("at any time.")
+
+
+def test_rebase_of_two_commits_makes_two_versions_at_their_committer_times(repo):
+    repo.branch("edit")
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-02-20T09:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_C))
+    repo.commit("Any time", "2026-02-21T09:00:00+13:00")
+    repo.checkout("main")
+    first, second = repo.rebase_merge("edit", ["2026-03-10T10:00:00+13:00", "2026-03-10T10:00:05+13:00"])
+    h = history_of(repo, "2026-03-10")
+    # Each replayed commit is a first-parent commit with its own text: two versions, the
+    # first superseded on the day it took effect. Author dates (February) are ignored.
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-03-10"),
+                          (2, "superseded", "2026-03-10", "2026-03-10"),
+                          (3, "in-force", "2026-03-10", None)]
+    assert [h.version(2).commit, h.version(3).commit] == [first, second]
+
+
+def test_comment_whitespace_key_order_and_training_edits_make_no_version(repo):
+    text = policy_yaml(TEXT_A, comment="Reviewed by legal in March.")
+    repo.write_policy(text)
+    repo.commit("Comment", "2026-03-02T10:00:00+13:00")
+    # Same public text with other key order and trailing whitespace in a body.
+    reordered = text.replace("id: privacy-policy\ntitle: Privacy Policy", "title: Privacy Policy\nid: privacy-policy")
+    assert reordered != text
+    repo.write_policy(reordered.replace("body: We keep your information safe.",
+                                        "body: 'We keep your information safe.   '"))
+    repo.commit("Whitespace", "2026-03-03T10:00:00+13:00")
+    trained = {**TEXT_A, "security": {"body": "We keep your information safe.",
+                                      "training": {"guidance": "Lock your screen when you leave your desk."}}}
+    repo.write_policy(policy_yaml(trained))
+    repo.commit("Training only", "2026-03-04T10:00:00+13:00")
+    h = history_of(repo, "2026-03-05")
+    assert summary(h) == [(1, "in-force", "2026-03-01", None)]
+    assert h.draft is None
+    assert h.version(1).posted_at.isoformat() == "2026-03-01T10:00:00+13:00"
+
+
+def test_revert_is_a_new_version_with_a_new_date(repo):
+    repo.write_policy(policy_yaml(TEXT_B))
+    change = repo.commit("Encrypt", "2026-03-02T10:00:00+13:00")
+    repo.revert(change, "2026-03-20T10:00:00+13:00")
+    h = history_of(repo, "2026-03-21")
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-03-02"),
+                          (2, "superseded", "2026-03-02", "2026-03-20"),
+                          (3, "in-force", "2026-03-20", None)]
+    assert h.version(3).text_sha256 == h.version(1).text_sha256
+    assert h.version(3).commit != h.version(1).commit
+
+
+def test_effective_date_is_the_auckland_day_not_the_utc_day(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write_policy(policy_yaml(TEXT_A))
+    # 11:30 UTC on 1 March is 00:30 on 2 March in Auckland (NZDT, +13:00).
+    repo.commit("Publish", "2026-03-01T11:30:00+00:00")
+    h = history_of(repo, "2026-03-02")
+    assert h.version(1).effective_date == date(2026, 3, 2)
+    assert h.version(1).posted_at.isoformat() == "2026-03-01T11:30:00+00:00"
+    assert history_of(repo, "2026-03-02", timezone="UTC").version(1).effective_date == date(2026, 3, 1)
+    # The day before the Auckland date, the only version is still scheduled.
+    assert summary(history_of(repo, "2026-03-01")) == [(1, "scheduled", "2026-03-02", None)]
+
+
+def test_notice_days_schedule_a_version_until_its_date(repo):
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-03-05T10:00:00+13:00")
+    before = history_of(repo, "2026-03-18", notice_days=14)
+    assert summary(before) == [(1, "in-force", "2026-03-15", None), (2, "scheduled", "2026-03-19", None)]
+    assert before.in_force.number == 1 and [v.number for v in before.scheduled] == [2]
+    after = history_of(repo, "2026-03-19", notice_days=14)
+    assert summary(after) == [(1, "superseded", "2026-03-15", "2026-03-19"), (2, "in-force", "2026-03-19", None)]
+
+
+def test_today_from_the_environment(monkeypatch):
+    monkeypatch.setenv("POLICY_TODAY", "2026-04-01")
+    assert versions.build_day(None, "Pacific/Auckland") == date(2026, 4, 1)
+    monkeypatch.setenv("POLICY_TODAY", "1 April")
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        versions.build_day(None, "Pacific/Auckland")
+
+
+def test_uncommitted_edit_is_a_draft_and_never_published(repo):
+    repo.write_policy(policy_yaml(TEXT_B))
+    h = history_of(repo, "2026-03-05")
+    assert summary(h) == [(1, "in-force", "2026-03-01", None)]
+    assert h.draft is not None and h.draft.status == "draft" and h.draft.commit is None
+    assert h.draft.number == 2 and h.draft.effective_date is None
+    assert "encrypted" in h.draft.policy.clause("security").body
+    # A comment-only edit is not a draft.
+    repo.write_policy(policy_yaml(TEXT_A, comment="just a note"))
+    assert history_of(repo, "2026-03-05").draft is None
+
+
+def test_branch_text_differs_from_main_is_a_draft(repo):
+    repo.branch("pr")
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-03-02T10:00:00+13:00")
+    h = history_of(repo, "2026-03-05")
+    assert [v.number for v in h.versions] == [1]
+    assert h.draft is not None
+
+
+def test_archived_text_comes_from_the_blob_not_the_working_tree(repo):
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-03-02T10:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_C))  # uncommitted
+    h = history_of(repo, "2026-03-05")
+    assert h.version(1).policy.clause("security").body == "We keep your information safe."
+    assert h.version(2).policy.clause("access").body == "You may ask for a copy of your information."
+    assert h.draft.policy.clause("access").body.endswith("at any time.")
+
+
+def test_renamed_file_keeps_its_versions(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write_policy(policy_yaml(TEXT_A), "content/privacy.yaml")
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    repo.git("mv", "content/privacy.yaml", POLICY_FILE)
+    repo.commit("Rename", "2026-03-03T10:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-03-04T10:00:00+13:00")
+    h = history_of(repo, "2026-03-05")
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-03-04"), (2, "in-force", "2026-03-04", None)]
+
+
+def test_a_file_never_committed_fails_with_the_fix(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("README.md", "x\n")
+    repo.commit("Start", "2026-03-01T10:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_A))
+    with pytest.raises(HistoryError) as e:
+        history_of(repo, "2026-03-05")
+    assert "content/privacy-policy.yaml: this file has no history on 'main'" in str(e.value)
+    assert "fetch-depth: 0" in str(e.value)
+
+
+def test_a_new_policy_on_a_branch_is_a_draft_without_versions(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("README.md", "x\n")
+    repo.commit("Start", "2026-03-01T10:00:00+13:00")
+    repo.branch("new-policy")
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Add the policy", "2026-03-02T10:00:00+13:00")
+    h = history_of(repo, "2026-03-05")
+    assert h.versions == () and h.draft.number == 1
+
+
+def test_an_unreadable_blob_on_main_is_skipped_not_published(repo):
+    repo.write_policy("id: privacy-policy\nclauses: [\n")
+    repo.commit("Broken", "2026-03-02T10:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Fixed", "2026-03-03T10:00:00+13:00")
+    h = history_of(repo, "2026-03-05")
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-03-03"), (2, "in-force", "2026-03-03", None)]
+    assert len(h.warnings) == 1 and "YAML syntax error" in h.warnings[0]
+
+
+# -- schema changes ----------------------------------------------------------------
+
+OLD_SCHEMA_BLOB = """\
+# Written before `language` was required, with a field the schema later dropped.
+id: privacy-policy
+title: Privacy Policy
+organisation: Example Limited
+jurisdiction: New Zealand
+reviewed_by: Legal team
+contact:
+  role: Privacy Officer
+clauses:
+  - id: collection
+    title: Collection
+    body: We collect your name and email.
+    owner: legal
+  - id: security
+    title: Security
+    body: We keep your information safe.
+"""
+
+
+def test_blob_in_an_older_schema_still_makes_its_version(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write_policy(OLD_SCHEMA_BLOB)
+    repo.commit("Publish (old schema)", "2025-06-01T10:00:00+12:00")
+    # Today's schema rejects that file…
+    with pytest.raises(ContentErrors):
+        loader.load_policy(repo.path / POLICY_FILE)
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Move to the current schema and add a clause", "2026-03-01T10:00:00+13:00")
+    h = history_of(repo, "2026-03-05")
+    # …but history reads it: its public text is version 1, as published.
+    assert summary(h) == [(1, "superseded", "2025-06-01", "2026-03-01"), (2, "in-force", "2026-03-01", None)]
+    old = h.version(1).policy
+    assert [c.id for c in old.clauses] == ["collection", "security"]
+    assert old.clause("security").body == "We keep your information safe."
+
+
+def test_migrations_bring_an_old_blob_to_the_current_schema():
+    # A future schema 2 renames clause `body` to `text`: the step from 1 to 2 is registered,
+    # and a schema-1 blob still reads as the same public text.
+    def one_to_two(data):
+        def walk(clauses):
+            for c in clauses:
+                if "body" in c:
+                    c["text"] = c.pop("body")
+                walk(c.get("clauses", []))
+        walk(data["clauses"])
+        return data
+
+    v1_blob = policy_yaml(TEXT_A, schema_version=1).encode()
+    upgraded = migrate.upgrade(migrate.load_data(v1_blob, "p.yaml"), "p.yaml",
+                               migrations={1: one_to_two}, target=2)
+    assert upgraded["schema_version"] == 2
+    assert upgraded["clauses"][0]["text"] == TEXT_A["collection"] and "body" not in upgraded["clauses"][0]
+
+    with pytest.raises(ContentError, match="no migration from schema 1 to 2"):
+        migrate.read_policy(v1_blob, "p.yaml", migrations={}, target=2)
+    with pytest.raises(ContentError, match="reads up to schema"):
+        migrate.read_policy(policy_yaml(TEXT_A, schema_version=SCHEMA_VERSION + 1).encode(), "p.yaml")
+
+
+def test_historic_reader_and_loader_agree_on_the_real_policy(project_root):
+    path = project_root / "content" / "privacy-policy.yaml"
+    strict = loader.load_policy(path)
+    historic = migrate.read_policy(path.read_bytes(), "content/privacy-policy.yaml@HEAD")
+    assert historic.canonical_text() == strict.canonical_text()
