@@ -101,7 +101,9 @@ def add_policy(site: "SiteModel", policy: Policy, history: PolicyHistory, *,
         if pdf_links is not None:
             found = pdf_links(v.policy, v)
             if found:
-                links[v.number].pdf, links[v.number].pdf_sha256 = found
+                links[v.number].pdf, links[v.number].pdf_sha256 = found[0], found[1]
+                if len(found) > 2:  # the PDF stage also gives the size, for the link
+                    links[v.number].extra["pdf_size"] = found[2]
     if history.draft is not None:
         latest = history.latest
         diffs[0] = redline.diff_policies(latest.policy if latest else None, history.draft.policy)
@@ -167,6 +169,11 @@ class _Layout:
         if not v.is_draft and self.a.links[v.number].pdf:
             href = rel(here, self.a.links[v.number].pdf)
             pdf = f'<a href="{href}" download>PDF of version {v.number}</a>'
+            size = self.a.links[v.number].extra.get("pdf_size")
+            if size:
+                from .pdf import human_size
+
+                pdf += f" ({human_size(size)})"
         return render.render(
             "version_header.md", v=v, draft_label=DRAFT_LABEL,
             page_link=rel(here, self.src(v)) if changes else None,

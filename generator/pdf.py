@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -229,17 +229,17 @@ def _epoch(version: PolicyVersion) -> int:
     return int(version.posted_at.timestamp())
 
 
-def make_job(version: PolicyVersion, settings) -> PdfJob:
-    """Lay out the inputs of one version's PDF and the cache key they give."""
-    job = PdfJob(
+def make_job(version: PolicyVersion, settings, key: str | None = None) -> PdfJob:
+    """Lay out the inputs of one version's PDF (the HTML is only made when it must be rendered)."""
+    return PdfJob(
         name=pdf_name(version),
         html=document_html(version, settings, toc=True),
         html_short=document_html(version, settings, toc=False),
         variant=settings.pdf_variant or "",
         attachments=attachments_for(version),
         epoch=_epoch(version),
+        key=key or version_key(version, settings),
     )
-    return PdfJob(**{**job.__dict__, "key": job_key(job)})
 
 
 # ---------------------------------------------------------------- cache key
@@ -297,16 +297,50 @@ def _pkg_version(name: str) -> str:
         return "missing"
 
 
-def job_key(job: PdfJob) -> str:
-    """SHA-256 of every input of the render: the two HTML texts (template, stylesheet and
-    canonical text are in them), variant, attachments, epoch and the rendering stack."""
-    h = hashlib.sha256()
-    for part in (stack_fingerprint(), job.name, job.variant, str(job.epoch), job.html, job.html_short):
-        h.update(hashlib.sha256(part.encode("utf-8")).digest())
-    for name, desc, data in job.attachments:
-        for part in (name.encode(), desc.encode(), data):
-            h.update(hashlib.sha256(part).digest())
-    return h.hexdigest()
+def _plain(value: object) -> str:
+    """Stable text for config values JSON cannot hold (e.g. a slugify function from mkdocs.yml)."""
+    return f"{type(value).__module__}.{getattr(value, '__qualname__', type(value).__name__)}"
+
+
+@lru_cache(maxsize=8)
+def _file_sha(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def version_key(version: PolicyVersion, settings) -> str:
+    """The cache key of a version's PDF: SHA-256 of everything that decides its bytes.
+
+    The canonical text and source YAML, what the cover says (number, posted time, effective
+    date, URL, draft or not), the Markdown extensions, the template and stylesheet, the code
+    that turns them into HTML, the variant and the rendering stack. Never the status or a
+    later version: an old PDF keeps its key, and so its bytes.
+    """
+    folder = pdf_dir(settings)
+    here = Path(__file__).resolve().parent
+    facts = {
+        "format": CACHE_FORMAT,
+        "stack": stack_fingerprint(),
+        "canonical": hashlib.sha256(version.policy.canonical_text().encode("utf-8")).hexdigest(),
+        "source": hashlib.sha256(version.source_text.encode("utf-8")).hexdigest(),
+        "number": version.number,
+        "draft": version.is_draft,
+        "epoch": _epoch(version),
+        "effective": version.effective_date.isoformat() if version.effective_date else None,
+        "facts": document_facts(version, settings),
+        "extensions": list(settings.markdown_extensions or ()),
+        "mdx_configs": settings.mdx_configs or {},
+        "markdown": _pkg_version("markdown"),
+        "pymdown": _pkg_version("pymdown-extensions"),
+        "template": _file_sha(str(folder / TEMPLATE)),
+        "stylesheet": _file_sha(str(folder / STYLESHEET)),
+        "code": [_file_sha(str(here / "pdf.py")), _file_sha(str(here / "render.py"))],
+        "variant": settings.pdf_variant or "",
+    }
+    text = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=_plain)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class PdfCache:
@@ -414,15 +448,16 @@ def render_versions(versions: Iterable[PolicyVersion], settings, *,
     """
     global RENDER_COUNT
     cache = PdfCache(settings.cache_dir)
-    jobs = {(v.policy.id, v.number): make_job(v, settings) for v in versions}
     out: dict[tuple[str, int], RenderedPdf] = {}
     missing: dict[tuple[str, int], PdfJob] = {}
-    for k, job in jobs.items():
-        data = cache.get(job.key)
+    for v in versions:
+        k = (v.policy.id, v.number)
+        key = version_key(v, settings)
+        data = cache.get(key)
         if data is not None:
-            out[k] = RenderedPdf(k[1], job.name, data, hashlib.sha256(data).hexdigest(), True)
+            out[k] = RenderedPdf(v.number, pdf_name(v), data, hashlib.sha256(data).hexdigest(), True)
         else:
-            missing[k] = job
+            missing[k] = make_job(v, settings, key)
     if not missing:
         return out
     count = workers or min(len(missing), os.cpu_count() or 1)
@@ -445,3 +480,55 @@ def render_versions(versions: Iterable[PolicyVersion], settings, *,
 def render_version(version: PolicyVersion, settings) -> RenderedPdf:
     """One version's PDF (cached)."""
     return render_versions([version], settings)[(version.policy.id, version.number)]
+
+
+# ---------------------------------------------------------------- site stage
+
+
+def human_size(size: int) -> str:
+    """``52 KB``: how big a download is, for the link to it."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def add_site_pdfs(site, histories: dict) -> "Callable[[object, PolicyVersion], tuple[str, str, int] | None]":
+    """Render (or take from the cache) every version's PDF and add them to ``site.outputs``.
+
+    Writes ``<pid>/v/<n>/<pid>-v<n>.pdf`` for each published version, ``<pid>/<pid>.pdf``
+    for the version the policy page shows (the one in force), and
+    ``<pid>/draft/<pid>-draft.pdf`` for a draft. Called by :func:`generator.site.gather`
+    before any page is laid out, because the pages link the PDFs with their size and
+    ``versions.json`` carries their SHA-256.
+
+    Returns:
+        The ``pdf_links`` hook of :func:`generator.archive.add_policy`:
+        ``(policy, version) → (site path, sha256, size)``.
+    """
+    from .site import Output
+
+    wanted = []
+    for h in histories.values():
+        wanted.extend(h.versions)
+        if h.draft is not None:
+            wanted.append(h.draft)
+    rendered = render_versions(wanted, site.settings)
+    links: dict[tuple[str, int], tuple[str, str, int]] = {}
+    for pid, h in histories.items():
+        for v in h.versions:
+            r = rendered[(pid, v.number)]
+            path = f"{pid}/v/{v.number}/{r.name}"
+            site.outputs.append(Output(path, r.data))
+            links[(pid, v.number)] = (path, r.sha256, len(r.data))
+        shown = h.in_force or (h.versions[0] if h.versions else h.draft)
+        if shown is not None:
+            site.outputs.append(Output(f"{pid}/{pid}.pdf", rendered[(pid, shown.number)].data))
+        if h.draft is not None:
+            site.outputs.append(Output(f"{pid}/draft/{pid}-draft.pdf", rendered[(pid, h.draft.number)].data))
+    site.extra["pdf"] = {
+        "rendered": sum(1 for r in rendered.values() if not r.cached),
+        "cached": sum(1 for r in rendered.values() if r.cached),
+    }
+    return lambda policy, v: links.get((policy.id, v.number))

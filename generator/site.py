@@ -86,6 +86,12 @@ def gather(settings: Settings, *, pdf_links: "archive.PdfLinks | None" = None) -
     site = SiteModel(settings, policies)
     histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
                                   notice_days=settings.notice_days, today=settings.today)
+    if pdf_links is None and settings.pdf:
+        # PDFs come before the pages: they link each PDF with its size, and
+        # versions.json carries its SHA-256 (issue 4).
+        from . import pdf
+
+        pdf_links = pdf.add_site_pdfs(site, histories)
     site.extra["versions"] = {}
     entries = []
     for policy in policies:

@@ -67,7 +67,7 @@ def _genuine(path: str, title: str, pid: str, number: int, effective: str, statu
         pass
     lines = [f"{path}: genuine",
              f"  {title or pid} ({pid}), version {number}",
-             f"  effective {when}" + (f", {status}" if status else "")]
+             f"  effective {when}" + (f", {status.replace('-', ' ')}" if status else "")]
     if url:
         lines.append(f"  {url}")
     return Verdict(True, "\n".join(lines))
@@ -123,8 +123,12 @@ def verify_against_site(path: Path, site_dir: Path) -> Verdict:
         for r in records:
             if r["policy"] == claim.policy_id and r.get("version") == claim.number:
                 return _modified(str(path), claim, r.get("pdf_sha256", "?"), sha)
-    return _not_genuine(str(path), "it is not the PDF of any published version of "
-                        + ", ".join(sorted({r["policy"] for r in records})))
+    names = ", ".join(sorted({r["policy"] for r in records}))
+    if claim is not None:
+        return _not_genuine(str(path), (
+            f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
+            f"but no such version has been published; it is not the PDF of any published version of {names}"))
+    return _not_genuine(str(path), f"it is not the PDF of any published version of {names}")
 
 
 # ---------------------------------------------------------------- from git history
@@ -140,27 +144,29 @@ def verify_against_history(path: Path, settings) -> Verdict:
     histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
                                   notice_days=settings.notice_days, today=settings.today)
     claim = read_claim(data)
-    candidates = []
+    claimed = []
     if claim is not None and claim.policy_id in histories:
-        h = histories[claim.policy_id]
-        candidates = [v for v in h.versions if v.number == claim.number]
-    if not candidates:
-        # No readable claim: compare with every published version (the cache makes it cheap).
-        candidates = [v for h in histories.values() for v in h.versions]
+        claimed = [v for v in histories[claim.policy_id].versions if v.number == claim.number]
+    # Without a claim that names a published version, compare with every one (the cache makes it cheap).
+    candidates = claimed or [v for h in histories.values() for v in h.versions]
     rendered = pdf.render_versions(candidates, settings)
     for v in candidates:
         if rendered[(v.policy.id, v.number)].sha256 == sha:
             return _genuine(str(path), v.policy.title, v.policy.id, v.number,
                             v.effective_date.isoformat() if v.effective_date else "", v.status,
                             pdf.version_url(settings, v))
-    if claim is not None and len(candidates) == 1:
-        v = candidates[0]
+    if claimed:
+        v = claimed[0]
         if v.text_sha256 != claim.text_sha256:
             return _not_genuine(str(path), (
                 f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
                 "but the text it carries is not the text of that version"))
         return _modified(str(path), claim, rendered[(v.policy.id, v.number)].sha256, sha)
     names = ", ".join(sorted(histories)) or "no policy"
+    if claim is not None:
+        return _not_genuine(str(path), (
+            f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
+            f"but no such version has been published; it is not the PDF of any published version of {names}"))
     return _not_genuine(str(path), f"it is not the PDF of any published version of {names}")
 
 
