@@ -110,11 +110,18 @@ def resolve_branch(root: str | Path, branch: str) -> str:
     """The full ref of the publishing branch: local first, then ``origin/<branch>``.
 
     A CI checkout of a pull request often has only the remote-tracking branch.
+    ``branch`` may also be a remote-tracking name (``origin/main``) or a full ref.
 
     Raises:
         HistoryError: neither exists.
     """
-    for ref in (f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"):
+    candidates = [f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"]
+    # `policy diff --base origin/main` names a remote-tracking branch, or a full ref.
+    if branch.startswith("refs/"):
+        candidates.insert(0, branch)
+    elif "/" in branch:
+        candidates.append(f"refs/remotes/{branch}")
+    for ref in candidates:
         if git(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], root, check=False).returncode == 0:
             return ref
     raise HistoryError(
