@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from . import archive, loader, render, versions
+from . import archive, loader, render, training, versions
 from .model import Policy
 
 
@@ -101,4 +101,5 @@ def gather(settings: Settings, *, pdf_links: "archive.PdfLinks | None" = None) -
                         "line": f"{policy.organisation} · {policy.jurisdiction}"})
     site.pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name,
                                                          entries=entries)))
+    training.add_to(site)  # staff training pages and data (issue 5)
     return site
