@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import posixpath
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -80,6 +79,26 @@ class PolicyArchive:
         return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site_url: str = "",
+                  pdf_links: PdfLinks | None = None) -> PolicyArchive:
+    """Links and redlines of every version of ``policy`` (no pages yet)."""
+    pid = policy.id
+    links: dict[int, VersionLinks] = {}
+    diffs: dict[int, redline.PolicyDiff] = {}
+    for v in history.versions:
+        links[v.number] = VersionLinks(f"{pid}/v/{v.number}/", f"{pid}/v/{v.number}/changes/")
+        prev = history.previous(v)
+        diffs[v.number] = redline.diff_policies(prev.policy if prev else None, v.policy)
+        if pdf_links is not None:
+            found = pdf_links(v.policy, v)
+            if found:
+                links[v.number].pdf, links[v.number].pdf_sha256 = found
+    if history.draft is not None:
+        latest = history.latest
+        diffs[0] = redline.diff_policies(latest.policy if latest else None, history.draft.policy)
+    return PolicyArchive(policy, history, links, diffs, timezone, site_url)
+
+
 def add_policy(site: "SiteModel", policy: Policy, history: PolicyHistory, *,
                pdf_links: PdfLinks | None = None) -> PolicyArchive:
     """Add every version page and file of ``policy`` to ``site``.
@@ -92,22 +111,8 @@ def add_policy(site: "SiteModel", policy: Policy, history: PolicyHistory, *,
     """
     settings = site.settings
     pid = policy.id
-    links: dict[int, VersionLinks] = {}
-    diffs: dict[int, redline.PolicyDiff] = {}
-    for v in history.versions:
-        links[v.number] = VersionLinks(f"{pid}/v/{v.number}/", f"{pid}/v/{v.number}/changes/")
-        prev = history.previous(v)
-        diffs[v.number] = redline.diff_policies(prev.policy if prev else None, v.policy)
-        if pdf_links is not None:
-            found = pdf_links(v.policy, v)
-            if found:
-                links[v.number].pdf, links[v.number].pdf_sha256 = found[0], found[1]
-                if len(found) > 2:  # the PDF stage also gives the size, for the link
-                    links[v.number].extra["pdf_size"] = found[2]
-    if history.draft is not None:
-        latest = history.latest
-        diffs[0] = redline.diff_policies(latest.policy if latest else None, history.draft.policy)
-    archive = PolicyArchive(policy, history, links, diffs, settings.timezone, settings.site_url)
+    archive = build_archive(policy, history, timezone=settings.timezone, site_url=settings.site_url,
+                            pdf_links=pdf_links)
     _Layout(site, archive).add_all()
     site.outputs.append(_output(f"{pid}/versions.json", archive.versions_json))
     site.outputs.append(_output(f"{pid}/feed.xml", lambda: feed.atom(archive, site_name=settings.site_name)))
@@ -272,14 +277,14 @@ class _Layout:
                 "v": v,
                 "link": rel(here, self.src(v)),
                 "changes_link": rel(here, self.src(v, changes=True)),
-                "summary": self.a.diffs[v.number].summary(),
+                "summary": change_summary(self.a.diffs[v.number]),
                 "posted": self.posted(v),
             })
         draft = None
         if self.h.draft is not None:
             draft = {"link": rel(here, self.src(self.h.draft)),
                      "changes_link": rel(here, self.src(self.h.draft, changes=True)),
-                     "summary": self.a.diffs[0].summary()}
+                     "summary": change_summary(self.a.diffs[0])}
         shown = self.h.in_force
         md = render.render("versions.md", policy=self.a.policy, rows=rows, draft=draft,
                            draft_label=DRAFT_LABEL, timezone=self.a.timezone,
@@ -288,10 +293,17 @@ class _Layout:
         self.page(here, md, shown)
 
 
+def change_summary(d: redline.PolicyDiff, limit: int = 4) -> str:
+    """``2 clauses changed: 1.2 Recording of calls, 3 Disclosure`` for tables and the CLI."""
+    text = d.summary()
+    if d.is_first or d.is_empty or not d.clauses:
+        return text
+    named = [f"{c.number} {c.clause.title}" for c in d.clauses[:limit]]
+    more = len(d.clauses) - limit
+    return f"{text}: {', '.join(named)}" + (f" and {more} more" if more > 0 else "")
+
+
 def _href(here: str, to_src: str) -> str:
     """Relative URL (for raw HTML) from page ``here`` to page ``to_src``; both are ``…/index.md``."""
     return posixpath.relpath(posixpath.dirname(to_src), posixpath.dirname(here)) + "/"
 
-
-def _fmt(dt: datetime) -> str:  # pragma: no cover - kept for templates that want ISO times
-    return dt.isoformat()

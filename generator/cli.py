@@ -85,6 +85,64 @@ def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
     sys.exit(0 if verdict.genuine else 1)
 
 
+@main.command("versions")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True,
+              help="The mkdocs.yml whose policy settings (content, branch, timezone, notice_days) apply.")
+@click.option("--today", default=None, metavar="YYYY-MM-DD",
+              help="Build day for the statuses [default: $POLICY_TODAY, else today].")
+@click.option("--json", "as_json", is_flag=True, help="Print the versions.json records instead.")
+def versions_command(config_file: Path, today: str | None, as_json: bool) -> None:
+    """List every published version of each policy, and the draft if the working tree differs."""
+    import json as _json
+    from datetime import date as _date
+
+    from . import archive, loader, versions
+    from .verify import settings_from_config_file
+
+    try:
+        if not config_file.is_file():
+            raise PolicyError(f"{config_file}: no such file (pass --config)")
+        settings = settings_from_config_file(config_file)
+        day = None
+        if today is not None:
+            try:
+                day = _date.fromisoformat(today)
+            except ValueError:
+                raise PolicyError(f"--today {today!r}: expected a date as YYYY-MM-DD") from None
+        policies = loader.load_all(settings.content_dir)
+        histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
+                                      notice_days=settings.notice_days, today=day or settings.today)
+    except PolicyError as e:
+        fail(e)
+    out = {}
+    for policy in policies:
+        arch = archive.build_archive(policy, histories[policy.id], timezone=settings.timezone,
+                                     site_url=settings.site_url)
+        out[policy.id] = arch
+    if as_json:
+        data = {pid: [a.record(v) for v in a.history.versions] for pid, a in out.items()}
+        click.echo(_json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    for pid, arch in out.items():
+        h = arch.history
+        click.echo(f"{arch.policy.title} ({h.path}), as of {h.today.isoformat()}")
+        rows = [("version", "status", "effective", "posted", "commit", "changes")]
+        for v in reversed(h.versions):
+            status = v.status + (f" {v.superseded_on.isoformat()}" if v.superseded_on else "")
+            rows.append((str(v.number), status, v.effective_date.isoformat(),
+                         arch.record(v)["posted_at"], (v.commit or "")[:12],
+                         archive.change_summary(arch.diffs[v.number])))
+        if h.draft is not None:
+            rows.insert(1, ("-", "draft", "-", "-", "working copy",
+                            archive.DRAFT_LABEL + ": " + archive.change_summary(arch.diffs[0])))
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        for r in rows:
+            click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[5])
+        for warning in h.warnings:
+            click.echo(f"warning: {warning}", err=True)
+
+
 from .records.cli import records as _records  # noqa: E402  (click only; the service imports lazily)
 
 main.add_command(_records)
