@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 DRAFT_LABEL = "Draft — not yet published"
 
-PdfLinks = Callable[[Policy, PolicyVersion], "tuple[str, str | None] | None"]
+PdfLinks = Callable[[Policy, PolicyVersion], "tuple[str, str | None] | tuple[str, str | None, int] | None"]
 """Optional hook: ``(policy, version) → (site-relative PDF path, sha256 or None)``."""
 
 
@@ -92,7 +92,9 @@ def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site
         if pdf_links is not None:
             found = pdf_links(v.policy, v)
             if found:
-                links[v.number].pdf, links[v.number].pdf_sha256 = found
+                links[v.number].pdf, links[v.number].pdf_sha256 = found[0], found[1]
+                if len(found) > 2:  # the PDF stage also gives the size, for the link (issue 4)
+                    links[v.number].extra["pdf_size"] = found[2]
     if history.draft is not None:
         latest = history.latest
         diffs[0] = redline.diff_policies(latest.policy if latest else None, history.draft.policy)
