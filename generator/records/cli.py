@@ -54,6 +54,8 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
         _fail(PolicyError(f"the records service needs the 'records' extra ({e.name} is missing): "
                           "pip install 'policy-site[records]'"))
     try:
+        if not site_dir.is_dir():
+            raise PolicyError(f"{site_dir}: no such folder (build the site first: mkdocs build)")
         store = Records(db)
         store.start()  # fail here, with one line, rather than inside the server
         app = create_app(site_dir, store, identity_header=identity_header, cors_origins=cors_origins)
