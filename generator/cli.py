@@ -143,6 +143,38 @@ def versions_command(config_file: Path, today: str | None, as_json: bool) -> Non
             click.echo(f"warning: {warning}", err=True)
 
 
+@main.command("diff")
+@click.option("--base", default=None, metavar="REF",
+              help="Branch holding the published versions, e.g. origin/main "
+                   "[default: the plugin's branch in mkdocs.yml, local or origin/].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True,
+              help="markdown: for a pull request comment or a CI job summary.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True,
+              help="The mkdocs.yml whose policy settings (content, timezone, notice_days) apply.")
+def diff_command(base: str | None, fmt: str, config_file: Path) -> None:
+    """Show what merging the working tree would publish: redline, affected training, new version.
+
+    Exits 0 whether or not the public text changed; 1 if the edited YAML is invalid.
+    """
+    from . import publish
+    from .verify import settings_from_config_file
+
+    try:
+        if not config_file.is_file():
+            raise PolicyError(f"{config_file}: no such file (pass --config)")
+        settings = settings_from_config_file(config_file)
+        checklists_dir = settings.root / "checklists"
+        reports = publish.compare(
+            settings.content_dir, base=base or settings.branch,
+            checklists_dir=checklists_dir if checklists_dir.is_dir() else None,
+            timezone=settings.timezone, notice_days=settings.notice_days)
+    except PolicyError as e:
+        fail(e)
+    render = publish.render_markdown if fmt == "markdown" else publish.render_text
+    click.echo(render(reports), nl=False)
+
+
 from .records.cli import records as _records  # noqa: E402  (click only; the service imports lazily)
 
 main.add_command(_records)

@@ -638,12 +638,12 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def _contact_sentence(change: FieldChange) -> str:
+def contact_sentence(shown: bool) -> str:
     return ("The contact details are now shown at the end of this clause."
-            if change.new else "The contact details are no longer shown at the end of this clause.")
+            if shown else "The contact details are no longer shown at the end of this clause.")
 
 
-def _what_happened(c: ClauseChange) -> tuple[str, str]:
+def what_happened(c: ClauseChange) -> tuple[str, str]:
     """What happened to the clause, in words (not colour): a bold lead word and the rest."""
     if c.kind == "added":
         return "Added.", "This clause is new."
@@ -666,39 +666,47 @@ def _what_happened(c: ClauseChange) -> tuple[str, str]:
     return lead, " ".join(parts)
 
 
-def redline_fields(c: ClauseChange, *, labels: bool = True) -> list[dict[str, str]]:
-    """The redline of each public field of a clause: ``label``, ``kind`` and ``markdown``."""
-    out: list[dict[str, str]] = []
-    old, new = c.old, c.new
+def field_pairs(c: ClauseChange) -> list[tuple[str, str, Any, Any]]:
+    """``(name, label, old, new)`` for each public field to show for a clause (not its title).
+
+    An added clause shows its summary and text as all new, a removed one as all
+    gone; texts are canonical Markdown without the contact marker.
+    """
     if c.kind in ("added", "removed"):
-        clause = new if new is not None else old
-        pairs = [("summary", None, clause.summary), ("body", None, clause.body)]
-        if c.kind == "removed":
-            pairs = [(n, v, None) for n, _, v in pairs]
-        for name, a, b in pairs:
-            if a or b:
-                out.append({"name": name, "label": FIELD_LABELS[name],
-                            "markdown": word_diff_html(_strip_marker(a), _strip_marker(b), labels=labels)})
+        clause = c.clause
+        out = []
+        for name in ("summary", "body"):
+            value = _strip_marker(getattr(clause, name))
+            if value:
+                out.append((name, FIELD_LABELS[name], None if c.kind == "added" else value,
+                            value if c.kind == "added" else None))
         return out
-    for f in c.fields:
-        if f.name == "title":
-            continue  # shown in the heading
-        if f.name == "contact":
-            out.append({"name": f.name, "label": f.label, "markdown": _contact_sentence(f)})
-            continue
-        out.append({"name": f.name, "label": f.label,
-                    "markdown": word_diff_html(_strip_marker(f.old), _strip_marker(f.new), labels=labels)})
+    return [(f.name, f.label, f.old if f.name == "contact" else _strip_marker(f.old),
+             f.new if f.name == "contact" else _strip_marker(f.new))
+            for f in c.fields if f.name != "title"]
+
+
+def redline_fields(c: ClauseChange, *, labels: bool = True) -> list[dict[str, str]]:
+    """The redline of each public field of a clause: ``name``, ``label`` and ``markdown``."""
+    out: list[dict[str, str]] = []
+    for name, label, old, new in field_pairs(c):
+        if name == "contact":
+            md = contact_sentence(bool(new))
+        else:
+            md = word_diff_html(old, new, labels=labels)
+        out.append({"name": name, "label": label, "markdown": md})
     return out
 
 
 def _strip_marker(text: str | None) -> str | None:
-    from .render import CONTACT_MARKER  # the contact block is reported as its own change
+    """The text without its ``<!-- contact -->`` line: the contact block is reported as its own change."""
+    from .render import CONTACT_MARKER  # lazy: render loads jinja2, which a plain diff does not need
 
     return CONTACT_MARKER.sub("", text).strip("\n") if text else text
 
 
-def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_url: str = "",
-                     old_url: str = "", for_site: bool = True, heading_level: int = 2,
+def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_url: str | None = None,
+                     old_url: str | None = None, for_site: bool = True, heading_level: int = 2,
                      intro: str | None = None) -> str:
     """The body of a changes page: every changed clause with its number, title, what happened and its redline.
 
@@ -707,7 +715,7 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
         old_label: How to name the earlier text, e.g. ``version 2``.
         new_label: How to name the later text, e.g. ``version 3``.
         new_url: URL of the later text's page, prefixed to ``#clause-id`` anchors
-            (``""`` for none, e.g. a draft); ``"../"`` from ``v/3/changes/``.
+            (``None`` for no links); ``"../"`` from ``v/3/changes/``.
         old_url: Likewise for the earlier text, used to link removed clauses.
         for_site: Use MkDocs extensions (heading ids, ``markdown`` attributes,
             visually hidden labels); ``False`` for GitHub-flavoured Markdown.
@@ -729,15 +737,15 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
         url = ""
         if c.new is not None and new_url is not None:
             url = f"{new_url}#{c.clause_id}"
-        elif c.new is None and old_url:
+        elif c.new is None and old_url is not None:
             url = f"{old_url}#{c.clause_id}"
         entries.append({
             "change": c,
             "kind": c.kind,
             "number": c.number,
             "title_md": title_md,
-            "lead": _what_happened(c)[0],
-            "what": _what_happened(c)[1],
+            "lead": what_happened(c)[0],
+            "what": what_happened(c)[1],
             "fields": redline_fields(c, labels=for_site),
             "url": url,
             "link_label": (f"Read clause {c.number} in {new_label}" if c.new is not None

@@ -1,0 +1,252 @@
+"""`policy diff`: what merging the working tree would publish, compared with the published version."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from . import history as git_history
+from . import loader, versions, yamlsource
+from .diff import (
+    PolicyDiff,
+    TrainingImpact,
+    TrainingItem,
+    changes_markdown,
+    contact_sentence,
+    diff_policies,
+    field_pairs,
+    training_impact,
+    what_happened,
+    word_diff_html,
+)
+from .errors import ContentError, ContentErrors
+from .model import Policy, PolicyVersion
+from .render import long_date
+
+NO_CHANGE = "No change to the public text."
+
+
+@dataclass(frozen=True)
+class PolicyReport:
+    """One policy's comparison: the published text, the edited one, and what a merge would do."""
+
+    policy: Policy
+    """The policy as edited in the working tree."""
+    path: str
+    """Its file, relative to the repository root."""
+    published: PolicyVersion | None
+    """The latest published version on the base branch (``None`` if never published)."""
+    diff: PolicyDiff
+    impact: TrainingImpact
+    next_number: int
+    """The number the edited text gets when merged."""
+    notice_days: int
+    timezone: str
+    base: str
+    """The ref compared against, e.g. ``refs/remotes/origin/main``."""
+
+    @property
+    def changed(self) -> bool:
+        return not self.diff.is_empty
+
+
+def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
+            timezone: str = "Pacific/Auckland", notice_days: int = 0,
+            today: date | None = None) -> list[PolicyReport]:
+    """Compare every policy in ``content_dir`` with its latest published version on ``base``.
+
+    Args:
+        content_dir: the working tree's content folder.
+        base: the publishing branch (``main``), a remote-tracking one (``origin/main``)
+            or a full ref.
+        checklists_dir: staff checklists, if any (items on changed clauses are listed).
+        timezone: where a merge instant becomes a date.
+        notice_days: days between merge and taking effect.
+        today: the day statuses are computed for (``$POLICY_TODAY`` or today when ``None``).
+
+    Raises:
+        ContentErrors: the edited YAML (or a checklist) is invalid.
+        HistoryError: no repository, a shallow clone, or ``base`` is missing.
+    """
+    policies = loader.load_all(content_dir)
+    checklists = _load_checklists(checklists_dir, policies)
+    files = [Path(p.source.path) for p in policies]
+    hist = git_history.read_history(files, base)
+    day = versions.build_day(today, timezone)
+    reports = []
+    for policy, file in zip(policies, files):
+        rel = file.resolve().relative_to(hist.root).as_posix()
+        revisions = hist.revisions.get(rel, [])
+        past = versions.build_versions(policy, revisions, hist.blobs, timezone=timezone,
+                                       notice_days=notice_days, today=day, path=rel)
+        published = past.latest
+        old = published.policy if published else None
+        # Training is not in the published text; it comes from the file at the tip of
+        # the base branch, so that a training-only edit is compared with what staff have now.
+        old_training = _strict(hist.blobs[revisions[-1].blob], rel) if revisions else None
+        if old_training is not None and (old is None or old_training.text_sha256() != old.text_sha256()):
+            old_training = None  # the tip is not the published text (it failed to build): skip training
+        d = diff_policies(old, policy)
+        impact = training_impact(old_training if old_training is not None else old, policy, checklists, diff=d)
+        reports.append(PolicyReport(policy, rel, published, d, impact,
+                                    (published.number + 1) if published else 1,
+                                    notice_days, timezone, hist.ref))
+    return reports
+
+
+def _load_checklists(checklists_dir: Path | None, policies: list[Policy]) -> list:
+    if checklists_dir is None or not Path(checklists_dir).is_dir():
+        return []
+    from . import checklists
+
+    return checklists.load_all(checklists_dir, policies)
+
+
+def _strict(raw: bytes, path: str) -> Policy | None:
+    """The full policy (with training) from a blob, or ``None`` if today's schema cannot read it."""
+    try:
+        return loader.policy_from_doc(yamlsource.parse(raw, path))
+    except (ContentError, ContentErrors):
+        return None
+
+
+# ---------------------------------------------------------------- wording
+
+
+def on_merge(r: PolicyReport) -> str:
+    """What merging does, in one sentence."""
+    when = ("effective on the merge date" if r.notice_days == 0
+            else f"effective on the merge date + {r.notice_days} day{'s' if r.notice_days != 1 else ''}")
+    sentence = f"On merge this becomes version {r.next_number} of the {r.policy.title}, {when}"
+    sentence += f" (dates in {r.timezone})."
+    if r.notice_days:
+        sentence += (f" Until then version {r.published.number} stays in force, and the policy page"
+                     " announces the new version." if r.published else "")
+    return sentence
+
+
+def compared_with(r: PolicyReport) -> str:
+    if r.published is None:
+        return "Nothing has been published yet: this is the first version."
+    v = r.published
+    status = {"in-force": "in force", "scheduled": "scheduled", "superseded": "superseded"}.get(v.status, v.status)
+    return (f"Compared with version {v.number} ({status}, effective {long_date(v.effective_date)}): "
+            f"{r.diff.summary()}.")
+
+
+def _item_line(i: TrainingItem, *, markdown: bool) -> str:
+    where = f"{i.clause_number} {i.clause_title}".strip()
+    code = (lambda s: f"`{s}`") if markdown else (lambda s: s)
+    if i.kind == "question":
+        what = f"Question {code(i.item_id)}: “{i.text}”"
+    elif i.kind == "guidance":
+        what = "Staff guidance"
+    else:
+        what = f"Checklist item {code(i.item_id)}: {i.text}"
+    return f"{what} (clause {where}): {i.reason}" if where else f"{what}: {i.reason}"
+
+
+def training_section(impact: TrainingImpact, *, markdown: bool) -> list[str]:
+    """Lines listing the training a change affects (empty when none)."""
+    if impact.is_empty:
+        return []
+    out: list[str] = []
+    redo = impact.redo
+    gone = tuple(i for i in impact.items if not i.redo)
+    if redo:
+        out.append("### Training staff will have to redo" if markdown else "Training staff will have to redo:")
+        if markdown:
+            out.append("")
+        out += [f"- {_item_line(i, markdown=markdown)}" if markdown else f"  - {_item_line(i, markdown=False)}"
+                for i in redo]
+        out.append("")
+    if gone:
+        out.append("### Training no longer asked" if markdown else "Training no longer asked:")
+        if markdown:
+            out.append("")
+        out += [f"- {_item_line(i, markdown=markdown)}" if markdown else f"  - {_item_line(i, markdown=False)}"
+                for i in gone]
+        out.append("")
+    return out
+
+
+# ---------------------------------------------------------------- formats
+
+
+def render_markdown(reports: list[PolicyReport]) -> str:
+    """GitHub-flavoured Markdown for the pull request comment and the job summary."""
+    if len(reports) == 1 and not reports[0].changed and reports[0].impact.is_empty:
+        return NO_CHANGE + "\n"
+    out: list[str] = []
+    for r in reports:
+        out.append(f"## {r.policy.title} (`{r.path}`)")
+        out.append("")
+        if not r.changed:
+            out += [NO_CHANGE, ""]
+        else:
+            out += [f"**{on_merge(r)}**", "", compared_with(r), ""]
+            if r.published is not None:
+                label = f"version {r.published.number}"
+                out.append(changes_markdown(r.diff, old_label=label, new_label="this change", new_url=None,
+                                            for_site=False, heading_level=3).strip())
+                out.append("")
+        out += training_section(r.impact, markdown=True)
+    return "\n".join(out).rstrip() + "\n"
+
+
+_DEL = re.compile(r"<del>(.*?)</del>", re.S)
+_INS = re.compile(r"<ins>(.*?)</ins>", re.S)
+
+
+def word_diff_text(old: str | None, new: str | None) -> str:
+    """A plain-text redline: ``[-deleted-]`` and ``{+inserted+}``, as ``git diff --word-diff`` shows."""
+    marked = word_diff_html(old, new, labels=False)
+    marked = _DEL.sub(lambda m: f"[-{m.group(1)}-]", marked)
+    marked = _INS.sub(lambda m: f"{{+{m.group(1)}+}}", marked)
+    return html.unescape(marked)
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + ln if ln else "" for ln in text.split("\n"))
+
+
+def render_text(reports: list[PolicyReport]) -> str:
+    """Plain text for a terminal."""
+    if len(reports) == 1 and not reports[0].changed and reports[0].impact.is_empty:
+        return NO_CHANGE + "\n"
+    out: list[str] = []
+    for r in reports:
+        out.append(f"{r.policy.title} ({r.path})")
+        if not r.changed:
+            out += [NO_CHANGE, ""]
+            out += training_section(r.impact, markdown=False)
+            continue
+        out += [on_merge(r), compared_with(r), ""]
+        if r.diff.metadata:
+            out.append("Policy details:")
+            for f in r.diff.metadata:
+                old = ", ".join(f.old) if isinstance(f.old, tuple) else (f.old or "")
+                new = ", ".join(f.new) if isinstance(f.new, tuple) else (f.new or "")
+                out.append(f"    {f.label}: {word_diff_text(old, new)}")
+            out.append("")
+        if r.published is not None:
+            out.append("Marks: [-deleted-] {+inserted+}")
+            out.append("")
+            for c in r.diff.clauses:
+                title = c.field("title")
+                heading = word_diff_text(title.old, title.new) if title else c.clause.title
+                lead, rest = what_happened(c)
+                out.append(f"{c.number} {heading}")
+                out.append(f"    {lead} {rest}".rstrip())
+                for name, label, old, new in field_pairs(c):
+                    if name == "contact":
+                        out.append(f"    {contact_sentence(bool(new))}")
+                        continue
+                    out.append(f"    {label}:")
+                    out.append(_indent(word_diff_text(old, new), "        "))
+                out.append("")
+        out += training_section(r.impact, markdown=False)
+    return "\n".join(out).rstrip() + "\n"
