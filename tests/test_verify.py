@@ -1,0 +1,136 @@
+"""`policy verify`: a genuine PDF (exit 0), a modified one and a foreign one (exit 1), with messages."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from gitrepo import mkdocs_build, policy_cli
+from test_pdf_site import PID, history
+
+PDF_V2 = f"{PID}/v/2/{PID}-v2.pdf"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("verify")
+    repo = history(base / "project")
+    result = mkdocs_build(repo.path, base / "site", today="2026-05-10")
+    assert result.returncode == 0, result.stderr
+    return repo.path, base / "site"
+
+
+def _copy(src: Path, dest: Path) -> Path:
+    shutil.copy(src, dest)
+    return dest
+
+
+def _verify(project: Path, pdf: Path, *args: str):
+    return policy_cli(project, "verify", str(pdf), *args, today="2026-05-10")
+
+
+def test_genuine_pdf_against_the_built_site(built, tmp_path):
+    project, site = built
+    # A reader's download keeps its bytes, whatever it is called.
+    pdf = _copy(site / PDF_V2, tmp_path / "downloaded.pdf")
+    result = _verify(project, pdf, "--site", str(site))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        f"{pdf}: genuine",
+        f"  Privacy Policy ({PID}), version 2",
+        "  effective 1 April 2026 (2026-04-01), superseded",
+        f"  https://www.leadmanagement.co.nz/policies/{PID}/v/2/",
+    ]
+
+
+def test_genuine_pdf_from_git_history_alone(built, tmp_path):
+    project, site = built
+    shutil.rmtree(project / ".cache", ignore_errors=True)  # rebuilt from history, not from the cache
+    pdf = _copy(site / f"{PID}/{PID}.pdf", tmp_path / "policy.pdf")
+    result = _verify(project, pdf)
+    assert result.returncode == 0, result.stderr
+    assert f"  Privacy Policy ({PID}), version 3" in result.stdout
+    assert "effective 4 May 2026 (2026-05-04), in force" in result.stdout
+
+
+def _edited(src: Path, dest: Path) -> Path:
+    """The same PDF with one word of its text changed, saved by another tool."""
+    doc = pikepdf.open(src)
+    page = doc.pages[1]
+    contents = page.Contents if isinstance(page.Contents, pikepdf.Array) else [page.Contents]
+    changed = False
+    for stream in contents:
+        data = stream.read_bytes()
+        if b"Tj" in data or b"TJ" in data:
+            # Nudge a glyph id in the first text-show operation: the page now says something else.
+            at = data.index(b"<", data.index(b"BT"))
+            digit = data[at + 1:at + 2]
+            data = data[:at + 1] + (b"1" if digit != b"1" else b"2") + data[at + 2:]
+            stream.write(data)
+            changed = True
+            break
+    assert changed
+    doc.save(dest)
+    return dest
+
+
+@pytest.mark.parametrize("mode", ["site", "git"])
+def test_a_modified_pdf_is_not_genuine(built, tmp_path, mode):
+    project, site = built
+    pdf = _edited(site / PDF_V2, tmp_path / "edited.pdf")
+    result = _verify(project, pdf, *(["--site", str(site)] if mode == "site" else []))
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == f"{pdf}: NOT GENUINE"
+    assert (f"it says it is Privacy Policy ({PID}) version 2, but its bytes differ from that "
+            "version's published PDF") in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_byte_appended_is_enough(built, tmp_path):
+    project, site = built
+    pdf = tmp_path / "appended.pdf"
+    pdf.write_bytes((site / PDF_V2).read_bytes() + b"\n")
+    result = _verify(project, pdf, "--site", str(site))
+    assert result.returncode == 1 and "NOT GENUINE" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["site", "git"])
+def test_a_foreign_pdf_is_not_genuine(built, tmp_path, mode):
+    import weasyprint
+
+    project, site = built
+    pdf = tmp_path / "foreign.pdf"
+    weasyprint.HTML(string="<h1>Privacy Policy</h1><p>We sell everything.</p>").write_pdf(pdf)
+    result = _verify(project, pdf, *(["--site", str(site)] if mode == "site" else []))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{pdf}: NOT GENUINE",
+        f"  it is not the PDF of any published version of {PID}",
+    ]
+
+
+def test_a_draft_pdf_is_not_a_published_version(tmp_path):
+    repo = history(tmp_path / "project", count=1)
+    repo.write_policy(repo.read("content/privacy-policy.yaml").replace("two business days", "five business days"))
+    assert mkdocs_build(repo.path, tmp_path / "site", today="2026-05-10").returncode == 0
+    pdf = tmp_path / "site" / PID / "draft" / f"{PID}-draft.pdf"
+    result = _verify(repo.path, pdf, "--site", str(tmp_path / "site"))
+    assert result.returncode == 1
+    assert "version 2, but no such version has been published" in result.stderr
+
+
+def test_not_a_pdf_or_no_file_is_a_clean_error(built, tmp_path):
+    project, site = built
+    text = tmp_path / "notes.pdf"
+    text.write_text("hello", encoding="utf-8")
+    result = _verify(project, text, "--site", str(site))
+    assert result.returncode == 1 and "NOT GENUINE" in result.stderr and "Traceback" not in result.stderr
+    result = _verify(project, tmp_path / "missing.pdf", "--site", str(site))
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{tmp_path / 'missing.pdf'}: no such file"
+    result = _verify(project, text, "--site", str(tmp_path / "nowhere"))
+    assert result.returncode == 1 and "no such folder" in result.stderr
