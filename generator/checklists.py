@@ -1,0 +1,247 @@
+"""Load and validate the staff checklists in ``checklists/*.yaml``, with ``path:line`` errors."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import yamlsource
+from .errors import ContentError, ContentErrors
+from .loader import translate
+from .model import Policy, Source
+from .schema import Markdown, Slug, Text
+from .yamlsource import SourceDoc
+
+KINDS = ("read", "quiz", "acknowledge")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ItemIn(_Strict):
+    """One step of a checklist: read clauses, pass their questions, or acknowledge a statement."""
+
+    id: Slug = Field(description="Stable id, unique within the checklist (a slug). Progress is kept by it.")
+    kind: Literal["read", "quiz", "acknowledge"] = Field(
+        description="read: read the clauses and their guidance; quiz: also answer their questions; "
+                    "acknowledge: agree to a statement.")
+    title: Text | None = Field(
+        default=None, description="Heading of the item; the clause titles when omitted.")
+    clauses: list[Slug] = Field(
+        default_factory=list,
+        description="Clause ids the item covers (required for read and quiz). When one of them changes "
+                    "in a new version, the item must be done again.")
+    questions: list[Slug] | None = Field(
+        default=None, description="quiz only: the question ids to ask; all questions of the clauses when omitted.")
+    statement: Text | None = Field(
+        default=None, description="acknowledge only: what the person agrees to, in the first person.")
+
+
+class ChecklistIn(_Strict):
+    """A role checklist: what one group of staff must read, pass and acknowledge."""
+
+    id: Slug = Field(description="Checklist id; also its URL, e.g. /training/all-staff/.")
+    title: Text = Field(description="Name of the checklist, e.g. All staff.")
+    audience: Text = Field(description="Who must complete it.")
+    description: Markdown = Field(description="What it covers, shown on the training index (Markdown).")
+    policy: Slug = Field(description="Id of the policy it trains on.")
+    pass_mark: int = Field(
+        json_schema_extra={"minimum": 0, "maximum": 100},
+        description="Lowest score (percent of questions answered correctly, 0 to 100) that passes.")
+    items: Annotated[list[ItemIn], Field(min_length=1)] = Field(description="The items, in order.")
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    kind: str
+    """``read``, ``quiz`` or ``acknowledge``."""
+    title: str | None
+    clauses: tuple[str, ...]
+    questions: tuple[str, ...]
+    """Question ids asked (quiz items); resolved from the clauses when the YAML omits them."""
+    statement: str | None
+    source: Source | None = None
+
+
+@dataclass(frozen=True)
+class Checklist:
+    id: str
+    title: str
+    audience: str
+    description: str
+    policy: str
+    pass_mark: int
+    items: tuple[Item, ...]
+    source: Source | None = None
+
+    def clause_ids(self) -> tuple[str, ...]:
+        """Every clause the checklist refers to, in first-mention order."""
+        seen: dict[str, None] = {}
+        for item in self.items:
+            for c in item.clauses:
+                seen.setdefault(c, None)
+        return tuple(seen)
+
+    def question_ids(self) -> tuple[str, ...]:
+        return tuple(q for item in self.items if item.kind == "quiz" for q in item.questions)
+
+
+def find_checklists(checklists_dir: str | Path) -> list[Path]:
+    d = Path(checklists_dir)
+    return sorted(p for p in d.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
+
+
+def load_all(checklists_dir: str | Path | None, policies: list[Policy]) -> list[Checklist]:
+    """Load and check every checklist, reporting all problems of all files together.
+
+    Args:
+        checklists_dir: the folder, or ``None`` (or a missing folder) for no checklists.
+        policies: the policies the checklists may refer to.
+
+    Returns:
+        The checklists in file-name order. Raises :class:`ContentErrors`.
+    """
+    if checklists_dir is None or not Path(checklists_dir).is_dir():
+        return []
+    out: list[Checklist] = []
+    problems: list[ContentError] = []
+    first: dict[str, Checklist] = {}
+    for path in find_checklists(checklists_dir):
+        try:
+            doc = yamlsource.read(path)
+            checklist = checklist_from_doc(doc, policies)
+        except ContentErrors as e:
+            problems.extend(e.errors)
+            continue
+        except ContentError as e:
+            problems.append(e)
+            continue
+        if checklist.id in first:
+            other = first[checklist.id].source
+            problems.append(doc.error(f"duplicate checklist id '{checklist.id}' (also in {other.path})", ("id",)))
+            continue
+        first[checklist.id] = checklist
+        out.append(checklist)
+    if problems:
+        raise ContentErrors(problems)
+    return out
+
+
+def checklist_from_doc(doc: SourceDoc, policies: list[Policy]) -> Checklist:
+    """Validate one parsed checklist file against the policies; raises :class:`ContentErrors`."""
+    if not isinstance(doc.data, dict):
+        raise ContentErrors([doc.error("the top level must be a mapping of checklist fields "
+                                       "(id, title, policy, pass_mark, items, …)", (), 1)])
+    try:
+        parsed = ChecklistIn.model_validate(doc.data)
+    except ValidationError as e:
+        raise ContentErrors(translate(e, doc, ChecklistIn)) from None
+    problems: list[ContentError] = []
+    policy = next((p for p in policies if p.id == parsed.policy), None)
+    if policy is None:
+        known = [p.id for p in policies]
+        problems.append(doc.error(f"unknown policy '{parsed.policy}'{_near(parsed.policy, known)}", ("policy",)))
+    if not 0 <= parsed.pass_mark <= 100:
+        problems.append(doc.error(f"pass_mark {parsed.pass_mark} is out of range: give a percentage "
+                                  "from 0 to 100", ("pass_mark",)))
+    items: list[Item] = []
+    item_lines: dict[str, int] = {}
+    asked: dict[str, str] = {}
+    for i, it in enumerate(parsed.items):
+        loc = ("items", i)
+        if it.id in item_lines:
+            problems.append(doc.error(f"duplicate item id '{it.id}' (first used on line {item_lines[it.id]})",
+                                      loc + ("id",)))
+        else:
+            item_lines[it.id] = doc.line_of(loc + ("id",))
+        problems.extend(_check_item(it, doc, loc, policy))
+        questions: tuple[str, ...] = ()
+        if it.kind == "quiz" and policy is not None:
+            questions = tuple(it.questions) if it.questions is not None else tuple(
+                q.id for cid in it.clauses if (c := policy.clause(cid)) and c.training
+                for q in c.training.questions)
+            for j, qid in enumerate(questions):
+                if qid in asked:
+                    where = loc + ("questions", j) if it.questions is not None else loc + ("clauses",)
+                    problems.append(doc.error(f"question '{qid}' is already asked by item '{asked[qid]}'; "
+                                              "ask each question once per checklist", where))
+                asked.setdefault(qid, it.id)
+        items.append(Item(it.id, it.kind, it.title, tuple(it.clauses), questions, it.statement,
+                          Source(doc.path, doc.line_of(loc))))
+    if problems:
+        raise ContentErrors(problems)
+    return Checklist(parsed.id, parsed.title, parsed.audience, parsed.description, parsed.policy,
+                     parsed.pass_mark, tuple(items), Source(doc.path, doc.line_of(())))
+
+
+def _near(word: str, known: list[str]) -> str:
+    near = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
+    return f" (did you mean '{near[0]}'?)" if near else (f"; known: {', '.join(known)}" if known else "")
+
+
+def _check_item(it: ItemIn, doc: SourceDoc, loc: tuple, policy: Policy | None) -> list[ContentError]:
+    out: list[ContentError] = []
+    if it.kind in ("read", "quiz") and not it.clauses:
+        out.append(doc.error(f"{it.kind} item '{it.id}' needs 'clauses': the clause ids it covers", loc))
+    if it.kind == "acknowledge" and it.statement is None:
+        out.append(doc.error(f"acknowledge item '{it.id}' needs a 'statement'", loc))
+    if it.kind != "acknowledge" and it.statement is not None:
+        out.append(doc.error(f"'statement' is only for acknowledge items, and '{it.id}' is a {it.kind} item",
+                             loc + ("statement",)))
+    if it.kind != "quiz" and it.questions is not None:
+        out.append(doc.error(f"'questions' is only for quiz items, and '{it.id}' is a {it.kind} item",
+                             loc + ("questions",)))
+    seen: set[str] = set()
+    for j, cid in enumerate(it.clauses):
+        if cid in seen:
+            out.append(doc.error(f"clause '{cid}' is listed twice in item '{it.id}'", loc + ("clauses", j)))
+        seen.add(cid)
+    if policy is None:
+        return out
+    all_ids = [c.id for _, c, _ in policy.walk()]
+    for j, cid in enumerate(it.clauses):
+        if policy.clause(cid) is None:
+            out.append(doc.error(f"unknown clause '{cid}' in item '{it.id}'{_near(cid, all_ids)}",
+                                 loc + ("clauses", j)))
+    if it.kind != "quiz":
+        return out
+    own = {q.id: cid for cid in it.clauses if (c := policy.clause(cid)) and c.training
+           for q in c.training.questions}
+    if it.questions is None:
+        if it.clauses and not own and all(policy.clause(c) for c in it.clauses):
+            out.append(doc.error(f"quiz item '{it.id}' has no questions: its clauses have none "
+                                 "(use kind: read, or add questions under the clauses' training)", loc))
+        return out
+    if not it.questions:
+        out.append(doc.error(f"quiz item '{it.id}' lists no questions", loc + ("questions",)))
+    every = {q.id: c.id for c, q in policy.training_questions()}
+    for j, qid in enumerate(it.questions):
+        if qid in own:
+            continue
+        if qid in every:
+            msg = (f"question '{qid}' belongs to clause '{every[qid]}', which item '{it.id}' does not "
+                   "list in its clauses")
+        else:
+            msg = f"unknown question '{qid}' in item '{it.id}'{_near(qid, list(own) or list(every))}"
+        out.append(doc.error(msg, loc + ("questions", j)))
+    return out
+
+
+def json_schema() -> dict:
+    """The JSON Schema of checklist files, for editor autocompletion."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "checklist.schema.json",
+        **ChecklistIn.model_json_schema(),
+    }
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
