@@ -71,6 +71,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         for arch in self.site.extra.get("versions", {}).values():
             for warning in arch.history.warnings:
                 log.warning(warning)
+        if stats := self.site.extra.get("pdf"):
+            log.info("PDFs: %d rendered, %d from the cache", stats["rendered"], stats["cached"])
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
