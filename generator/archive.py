@@ -249,8 +249,9 @@ class _Layout:
 
     def version_page(self, v: PolicyVersion) -> None:
         here = self.src(v)
+        # The status sentence is the theme's banner (page meta), shown once above the title.
         banner, kind = self.status_banner(here, v)
-        notices = [render.render("notice.md", kind=kind, text=banner)] if banner else []
+        notices: list[str] = []
         title = f"{v.policy.title} — {DRAFT_LABEL.lower()}" if v.is_draft else f"{v.policy.title}, version {v.number}"
         md = render.policy_markdown(v.policy, header=self.header(here, v), notices=notices, page_title=title)
         self.page(here, md, v, banner, kind)

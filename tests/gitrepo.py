@@ -63,9 +63,9 @@ class GitRepo:
             self.git("config", "commit.gpgsign", "false")
 
     @classmethod
-    def project(cls, path: Path, *, content: bool = True) -> "GitRepo":
+    def project(cls, path: Path, *, content: bool = True, checklists: bool = True) -> "GitRepo":
         """A repository holding a copy of this project's site (nothing committed yet)."""
-        copy_project(path, content=content)
+        copy_project(path, content=content, checklists=checklists)
         return cls(path)
 
     # -- plumbing --------------------------------------------------------------------
@@ -147,8 +147,12 @@ class GitRepo:
         return self.head()
 
 
-def copy_project(dest: Path, *, content: bool = True) -> Path:
-    """Copy mkdocs.yml, theme/ and content/ (and checklists/ when present) into ``dest``."""
+def copy_project(dest: Path, *, content: bool = True, checklists: bool = True) -> Path:
+    """Copy mkdocs.yml, theme/ and content/ (and checklists/ when present) into ``dest``.
+
+    Pass ``checklists=False`` when the test writes its own small policy: the real
+    checklists name clauses of the real policy.
+    """
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "mkdocs.yml", dest / "mkdocs.yml")
     shutil.copytree(ROOT / "theme", dest / "theme")
@@ -157,7 +161,7 @@ def copy_project(dest: Path, *, content: bool = True) -> Path:
     else:
         (dest / "content").mkdir()
         shutil.copy(ROOT / "content" / "policy.schema.json", dest / "content" / "policy.schema.json")
-    if (ROOT / "checklists").is_dir():
+    if checklists and (ROOT / "checklists").is_dir():
         shutil.copytree(ROOT / "checklists", dest / "checklists")
     return dest
 
