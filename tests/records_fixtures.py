@@ -101,12 +101,17 @@ def answers_key(policy: Policy) -> dict[str, list[str]]:
     return {q.id: list(q.answer) for _, q in policy.training_questions()}
 
 
-def policy_v2(tmp_path: Path) -> Policy:
-    """The real policy with one sentence of the security clause changed (a second version)."""
-    text = CONTENT.read_text(encoding="utf-8")
+def change_security(text: str) -> str:
+    """The policy YAML ``text`` with a sentence added to the security clause's body."""
     changed, n = re.subn(r"(- id: security\n(?:.*\n)*?\s+body: [>|]-?\n)(\s+)",
                          r"\1\2Staff complete privacy training every year. ", text, count=1)
     assert n == 1, "could not find the security clause body to change"
+    return changed
+
+
+def policy_v2(tmp_path: Path) -> Policy:
+    """The real policy with one sentence of the security clause changed (a second version)."""
+    changed = change_security(CONTENT.read_text(encoding="utf-8"))
     path = tmp_path / "v2" / "privacy-policy.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(changed, encoding="utf-8")

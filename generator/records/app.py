@@ -227,7 +227,9 @@ class Service:
                                  "Content-Disposition": 'attachment; filename="completions.csv"'})
 
     async def health(self, request: Request) -> Response:
-        return _json(200, {"ok": True})
+        """Tells the training page that a records service is here, and how it knows people."""
+        return _json(200, {"ok": True, "records": True,
+                           "identity": "header" if self.identity_header else "typed"})
 
     async def not_found(self, request: Request) -> Response:
         if request.url.path in ("/api/completions", "/api/completions.csv", "/api/health"):

@@ -1,0 +1,114 @@
+"""The records service against a site really built by `mkdocs build` from a git history: both sides agree."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+import subprocess
+
+import pytest
+from starlette.testclient import TestClient
+
+from generator.loader import load_policy
+from generator.records.app import create_app
+from generator.records.scoring import PublishedSite
+from generator.training import score as page_score
+from gitrepo import GitRepo, mkdocs_build
+from records_fixtures import (ADMIN_TOKEN, POLICY_BIN, ROOT, answers_key, change_security,  # noqa: F401
+                              db_url, pg_server, submission)
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """The real project (policy + checklists) with version 1 posted on 5 January 2026, built."""
+    base = tmp_path_factory.mktemp("records-site")
+    repo = GitRepo.project(base / "proj")
+    config = repo.path / "mkdocs.yml"
+    # The PDFs are tested elsewhere; the records service only reads the training contract.
+    config.write_text(config.read_text().replace("  - policy:\n", "  - policy:\n      pdf: false\n", 1))
+    repo.git("add", "-A")
+    repo.commit("Publish the privacy policy", "2026-01-05T10:00:00+13:00")
+    site = base / "site-v1"
+    result = mkdocs_build(repo.path, site, today="2026-01-10")
+    assert result.returncode == 0, result.stderr
+    return repo, site
+
+
+@pytest.fixture
+def site(project, tmp_path):
+    """A private copy of the built site (tests rebuild it in place)."""
+    copy = tmp_path / "site"
+    shutil.copytree(project[1], copy)
+    return copy
+
+
+def test_real_checklists_are_scored_by_the_server(site, db_url, project):
+    repo, _ = project
+    key = answers_key(load_policy(repo.path / "content" / "privacy-policy.yaml"))
+    published = PublishedSite(site).checklists()
+    assert {c.id for c in published} == {"all-staff", "outbound-calling"}
+    with TestClient(create_app(site, db_url, admin_token=ADMIN_TOKEN)) as c:
+        for checklist in published:
+            data = json.loads((site / "training" / checklist.id / "checklist.json").read_text())
+            n = len(checklist.quiz_questions)
+            for wrong in (0, 1, 2, 3):
+                body = submission(data, key, email=f"w{wrong}@example.nz", wrong=wrong, score=100)
+                r = c.post("/api/completions", json=body)
+                assert r.status_code == 201, r.text
+                expected = math.floor(100 * (n - wrong) / n)
+                assert (r.json()["score"], r.json()["total"]) == (expected, n)
+                assert r.json()["passed"] is (expected >= data["pass_mark"])
+                # The training page computes its own score the same way from the same file.
+                assert page_score(data, body["answers"]) == expected
+        rows = c.get("/api/completions", headers=ADMIN).json()["records"]
+        assert len(rows) == 8
+
+
+def test_a_new_version_makes_old_pages_stale_and_the_report_names_changed_items(site, db_url, project, tmp_path):
+    repo, _ = project
+    key = answers_key(load_policy(repo.path / "content" / "privacy-policy.yaml"))
+    v1 = json.loads((site / "training" / "all-staff" / "checklist.json").read_text())
+    calls_v1 = json.loads((site / "training" / "outbound-calling" / "checklist.json").read_text())
+    # A clone of the project history, so this test's second version does not leak into others.
+    clone = GitRepo(tmp_path / "proj", init=False)
+    clone.path.rmdir()
+    GitRepo(tmp_path, init=False).git("clone", "-q", str(repo.path), str(clone.path))
+    with TestClient(create_app(site, db_url, admin_token=ADMIN_TOKEN)) as c:
+        assert c.post("/api/completions", json=submission(v1, key, name="Ana", email="ana@example.nz")).status_code == 201
+        assert c.post("/api/completions", json=submission(calls_v1, key, name="Ana",
+                                                          email="ana@example.nz")).status_code == 201
+
+        policy_file = clone.path / "content" / "privacy-policy.yaml"
+        policy_file.write_text(change_security(policy_file.read_text()))
+        clone.commit("Security: yearly training", "2026-03-02T09:00:00+13:00")
+        result = mkdocs_build(clone.path, site, today="2026-03-05")
+        assert result.returncode == 0, result.stderr
+
+        r = c.post("/api/completions", json=submission(v1, key, name="Bo", email="bo@example.nz"))
+        assert r.status_code == 409 and "reload" in r.json()["message"]
+        v2 = json.loads((site / "training" / "all-staff" / "checklist.json").read_text())
+        assert v2["version"] == 2
+        r = c.post("/api/completions", json=submission(v2, key, name="Bo", email="bo@example.nz"))
+        assert r.status_code == 201 and r.json()["version"] == 2
+
+    roster = tmp_path / "staff.csv"
+    roster.write_text("email,name\nana@example.nz,Ana Tane\nbo@example.nz,Bo Ruru\ncy@example.nz,Cy Pou\n")
+    out = subprocess.run([str(POLICY_BIN), "records", "report", "--site", str(site), "--db", db_url,
+                          "--roster", str(roster), "--csv"], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    rows = {(r["checklist"], r["email"]): r for r in csv.DictReader(io.StringIO(out.stdout))}
+    ana = rows[("all-staff", "ana@example.nz")]
+    assert (ana["status"], ana["version_in_force"], ana["version_completed"]) == ("must-redo", "2", "1")
+    # Only the security clause changed: its quiz and the acknowledgement that covers it.
+    assert ana["items_to_redo"] == ("security (quiz: security); "
+                                    "ack-need-to-know (acknowledge: security, disclosure)")
+    calls = rows[("outbound-calling", "ana@example.nz")]
+    assert calls["status"] == "must-redo" and calls["items_to_redo"].startswith("nz-calling (quiz: security)")
+    assert rows[("all-staff", "bo@example.nz")]["status"] == "completed"
+    assert rows[("all-staff", "cy@example.nz")]["status"] == "not-started"
+    assert rows[("outbound-calling", "bo@example.nz")]["status"] == "not-started"
