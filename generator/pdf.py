@@ -466,10 +466,19 @@ def render_versions(versions: Iterable[PolicyVersion], settings, *,
     else:
         # A fresh interpreter per worker: forking a process that runs MkDocs'
         # server threads is unsafe, and WeasyPrint holds C library state.
+        results = {}
         context = multiprocessing.get_context("spawn")
-        with concurrent.futures.ProcessPoolExecutor(count, mp_context=context) as pool:
-            futures = {k: pool.submit(render_job, job) for k, job in missing.items()}
-            results = {k: f.result() for k, f in futures.items()}
+        try:
+            with concurrent.futures.ProcessPoolExecutor(count, mp_context=context) as pool:
+                futures = {k: pool.submit(render_job, job) for k, job in missing.items()}
+                for k, f in futures.items():
+                    results[k] = f.result()
+        except (concurrent.futures.process.BrokenProcessPool, OSError):
+            # Workers could not start (e.g. a calling script without a __main__ guard):
+            # slower, but the same bytes.
+            for k, job in missing.items():
+                if k not in results:
+                    results[k] = render_job(job)
     for k, data in results.items():
         RENDER_COUNT += 1
         cache.put(missing[k].key, data)
