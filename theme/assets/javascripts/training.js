@@ -255,10 +255,91 @@
     });
   }
 
-  // ---- Records service hook (issue 7) ---------------------------------------------------
-  // When the page is served by the records service, POST `record` to /api/completions
-  // here. The static site has no server, so this does nothing.
-  function submitCompletion(record) { return record; }
+  // ---- Records service (issue 7) >>> ---------------------------------------------------------
+  // Served by `policy records serve`, a passed completion is POSTed to /api/completions and
+  // the record id shown. Until the service acknowledges it, the submission is kept in
+  // localStorage and sent again: on every visit, when the browser is back online, and with
+  // backoff while the page stays open. A static host has no /api/health: nothing is sent.
+  var R = { on: false, typed: true, wait: 2000, timer: 0, Q: "policy-records:pending", DONE: "policy-records:done:" + KEY };
+  function rStore(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* kept for this visit only */ } }
+  function rSay(html) {
+    var b = $("#training-record");
+    if (!b) {
+      b = document.createElement("div");
+      b.id = "training-record";
+      b.className = "training-record";
+      b.setAttribute("role", "status");
+      $("#training-outcome").insertAdjacentElement("afterend", b);
+    }
+    b.innerHTML = html;
+  }
+  function rShow(rec) {
+    rSay(rec.passed ? "<p><strong>Recorded.</strong> Your completion record id is <code>" + esc(rec.id) + "</code>.</p>"
+      : "<p><strong>Not recorded as passed:</strong> the records service scored " + rec.score + "%.</p>");
+  }
+  function rSend() {
+    clearTimeout(R.timer);
+    var q = read(R.Q) || [], body = q[0];
+    if (!body) return;
+    var later = function () {
+      rSay("<p><strong>Not recorded yet:</strong> the records service cannot be reached. Your completion is kept " +
+        "in this browser and sent again automatically.</p>");
+      R.timer = setTimeout(rSend, R.wait);
+      R.wait = Math.min(R.wait * 2, 30000);
+    };
+    fetch("/api/completions", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (res) {
+        return res.json().then(function (j) { return [res.status, j]; });
+      }).then(function (a) {
+        var st = a[0], j = a[1], mine = body.key === KEY;
+        if (st !== 200 && st !== 201 && [400, 409, 413, 422].indexOf(st) < 0) return later();
+        rStore(R.Q, (read(R.Q) || []).filter(function (b) { return b.submission_id !== body.submission_id; }));
+        R.wait = 2000;
+        if (st < 300) { rStore("policy-records:done:" + body.key, j); if (mine) rShow(j); }
+        else if (mine) rSay("<p><strong>Not recorded:</strong> " + esc(j.message) + "</p>");
+        rSend();
+      }, later);
+  }
+  function submitCompletion(record) {
+    if (!R.on) return record;
+    var email = $("#training-email");
+    var q = read(R.Q) || [];
+    q.push({ checklist: record.checklist, version: record.version, training_hash: record.training_hash,
+      name: record.name, email: email ? email.value.trim() : "", answers: record.answers,
+      acknowledged: record.items.filter(function (id) { return ITEM[id].kind === "acknowledge"; }),
+      submission_id: Date.now().toString(36) + "-" + Math.random().toString(36).slice(2), key: KEY });
+    if (email) email.disabled = true;
+    rStore(R.Q, q);
+    rSay("<p>Recording your completion…</p>");
+    rSend();
+    return record;
+  }
+  // Behind a sign-in proxy the service knows who this is; otherwise it needs a work email.
+  document.addEventListener("click", function (ev) {
+    var t = ev.target.closest && ev.target.closest("#training-finish"), box = $("#training-email");
+    if (!t || !box || !D.items.every(itemDone) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(box.value.trim())) return;
+    ev.stopPropagation();
+    box.setAttribute("aria-invalid", "true");
+    $("#training-outcome").innerHTML = "<p><strong>Please type your work email</strong> for your completion record.</p>";
+    box.focus();
+  }, true);
+  window.addEventListener("online", rSend);
+  (function rInit() {
+    fetch("/api/health").then(function (res) { return res.json(); }).then(function (h) {
+      if (!h || !h.records) return;
+      R.on = true;
+      var done = read(R.DONE), name = $(".training-name");
+      if (h.identity === "typed" && name && !S.result) {
+        name.insertAdjacentHTML("afterend", '<p class="training-name"><label for="training-email">Your work email, ' +
+          'for your completion record</label><br><input type="email" id="training-email" autocomplete="email" maxlength="254"></p>');
+      }
+      if (done && S.result) rShow(done);
+      rSend();
+    }, function (e) {
+      if (e instanceof TypeError) setTimeout(rInit, 5000); // offline now; not a static host
+    });
+  })();
+  // <<< Records service (issue 7) --------------------------------------------------------------
 
   function retry() {
     var first = null;

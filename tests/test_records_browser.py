@@ -1,0 +1,130 @@
+"""A real training page in Chromium, served by `policy records serve`: submit on passing, survive an outage."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from generator.loader import load_policy
+from gitrepo import GitRepo, mkdocs_build
+from records_fixtures import ADMIN_TOKEN, answers_key, free_port, start_server, stop_server
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    base = tmp_path_factory.mktemp("records-browser")
+    repo = GitRepo.project(base / "proj")
+    config = repo.path / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - policy:\n", "  - policy:\n      pdf: false\n", 1))
+    repo.git("add", "-A")
+    repo.commit("Publish the privacy policy", "2026-01-05T10:00:00+13:00")
+    site = base / "site"
+    result = mkdocs_build(repo.path, site, today="2026-01-10")
+    assert result.returncode == 0, result.stderr
+    return site, answers_key(load_policy(repo.path / "content" / "privacy-policy.yaml"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def work_through(page, key: dict[str, list[str]]) -> None:
+    """Answer every question right and tick every read and acknowledge item, as a person would."""
+    for fs in page.locator("fieldset[data-question]").all():
+        qid = fs.get_attribute("data-question")
+        for choice in key[qid]:
+            fs.locator(f"label[for='q-{qid}--{choice}']").click()
+        fs.locator("[data-check]").click()
+        fs.locator(".training-verdict").wait_for()
+    for box in page.locator("input[data-confirm]").all():
+        box.check()
+
+
+def test_completion_is_submitted_and_retried_after_the_server_was_down(built, browser, tmp_path):
+    site, key = built
+    db = f"sqlite:///{tmp_path / 'records.db'}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(site, db, port)
+    context = browser.new_context()
+    page = context.new_page()
+    foreign: list[str] = []
+    page.on("request", lambda req: foreign.append(req.url) if not req.url.startswith(base) else None)
+    try:
+        page.goto(f"{base}/training/all-staff/")
+        page.locator("#training-email").wait_for()
+        work_through(page, key)
+        page.fill("#training-name", "Ana Tane")
+        page.click("#training-finish")
+        assert "Please type your work email" in page.inner_text("#training-outcome")
+        assert page.get_attribute("#training-email", "aria-invalid") == "true"
+        page.fill("#training-email", "ana.tane@example.nz")
+
+        # The service goes down before the person finishes.
+        stop_server(server)
+        page.click("#training-finish")
+        page.locator("#training-certificate").wait_for()
+        record = page.locator("#training-record")
+        record.filter(has_text="Not recorded yet").wait_for(timeout=10_000)
+        assert record.get_attribute("role") == "status"
+
+        # It comes back on the same address: the page sends the kept submission by itself.
+        server = start_server(site, db, port)
+        record.filter(has_text="Recorded.").wait_for(timeout=45_000)
+        shown = page.inner_text("#training-record code")
+
+        rows = httpx.get(f"{base}/api/completions",
+                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]
+        assert [r["id"] for r in rows] == [shown]
+        row = rows[0]
+        assert (row["name"], row["email"], row["score"], row["passed"]) == ("Ana Tane", "ana.tane@example.nz", 100, True)
+        assert row["acknowledged"] == ["ack-need-to-know", "ack-pass-on"]
+        assert "Chrome" in row["user_agent"] and row["address"] == "127.0.0.1"
+
+        # A reload shows the same record and sends nothing new.
+        page.reload()
+        page.locator("#training-record", has_text=shown).wait_for()
+        page.wait_for_timeout(500)
+        assert len(httpx.get(f"{base}/api/completions",
+                             headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]) == 1
+        assert page.evaluate("localStorage.getItem('policy-records:pending')") == "[]"
+        assert foreign == []
+    finally:
+        context.close()
+        stop_server(server)
+
+
+def test_behind_a_sign_in_proxy_the_page_asks_no_email(built, browser, tmp_path):
+    site, key = built
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(site, f"sqlite:///{tmp_path / 'r.db'}", port, "--identity-header", "X-Forwarded-Email")
+    context = browser.new_context(extra_http_headers={"X-Forwarded-Email": "bo@corp.example"})
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/training/outbound-calling/")
+        page.wait_for_function("document.documentElement.classList.contains('training-js')")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#training-email").count() == 0
+        work_through(page, key)
+        page.fill("#training-name", "Bo Ruru")
+        page.click("#training-finish")
+        page.locator("#training-record", has_text="Recorded.").wait_for(timeout=15_000)
+        rows = httpx.get(f"{base}/api/completions",
+                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]
+        assert [(r["email"], r["identity_source"], r["checklist"]) for r in rows] == [
+            ("bo@corp.example", "header", "outbound-calling")]
+    finally:
+        context.close()
+        stop_server(server)
