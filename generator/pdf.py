@@ -34,6 +34,20 @@ TOC_MIN_PAGES = 3
 DRAFT_LABEL = "Draft — not yet published"
 
 
+VARIANTS = ("pdf/a-1a", "pdf/a-2a", "pdf/a-3a", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u",
+            "pdf/a-4u", "pdf/a-4e", "pdf/a-4f", "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3")
+"""WeasyPrint 70's variants whose bytes are reproducible. ``pdf/x-4`` and ``pdf/x-5g`` write a
+random document id, so the same version would give a different PDF on every build; only
+PDF/A-3 keeps the attached source (PDF/A-1 drops attachments, PDF/A-2 keeps only PDFs)."""
+
+
+def check_variant(variant: str) -> None:
+    """Refuse a ``pdf_variant`` that WeasyPrint does not know or that is not reproducible."""
+    if variant and variant not in VARIANTS:
+        raise PolicyError(f"pdf_variant {variant!r} is not supported: use one of {', '.join(VARIANTS)} "
+                          "(default pdf/a-3a), or an empty string for a plain tagged PDF")
+
+
 class PdfError(PolicyError):
     """A PDF could not be made (bad template, WeasyPrint failure)."""
 
@@ -447,6 +461,7 @@ def render_versions(versions: Iterable[PolicyVersion], settings, *,
     Returns a mapping ``(policy id, version number) → RenderedPdf``.
     """
     global RENDER_COUNT
+    check_variant(settings.pdf_variant or "")
     cache = PdfCache(settings.cache_dir)
     out: dict[tuple[str, int], RenderedPdf] = {}
     missing: dict[tuple[str, int], PdfJob] = {}

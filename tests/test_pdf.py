@@ -290,3 +290,18 @@ def test_a_bad_template_is_a_clean_error(tmp_path):
     with pytest.raises(pdf.PdfError) as e:
         pdf.render_version(make_version(), make_settings(theme_dir=tmp_path / "theme"))
     assert "policy.html" in str(e.value)
+
+
+def test_a_variant_that_is_unknown_or_not_reproducible_is_refused():
+    for variant in ("pdf/a-9z", "pdf/x-4"):
+        with pytest.raises(pdf.PolicyError) as e:
+            pdf.render_version(make_version(), make_settings(pdf_variant=variant))
+        assert f"pdf_variant {variant!r} is not supported" in str(e.value)
+
+
+def test_another_variant_is_honoured(tmp_path):
+    data = pdf.render_version(make_version(), make_settings(pdf_variant="pdf/ua-1")).data
+    doc = pikepdf.open(io.BytesIO(data))
+    with doc.open_metadata() as xmp:
+        assert xmp.get("pdfaid:part") is None and xmp["pdfuaid:part"] == "1"
+    assert doc.Root.MarkInfo.Marked is True and "/StructTreeRoot" in doc.Root
