@@ -85,7 +85,9 @@
     if (!old) return null;
     var st = fresh();
     D.items.forEach(function (it) {
-      if (!old.items[it.id]) return;
+      var was = it.kind === "quiz"
+        ? it.questions.every(function (q) { return !!old.answers[q]; }) : !!old.items[it.id];
+      if (!was) return;
       var clauses = it.clauses.filter(function (c) { return old.clause_sha[c] !== D.clause_text_sha256[c]; });
       if (clauses.length) {
         st.changed[it.id] = clauses.map(function (c) {
@@ -260,7 +262,7 @@
   // the record id shown. Until the service acknowledges it, the submission is kept in
   // localStorage and sent again: on every visit, when the browser is back online, and with
   // backoff while the page stays open. A static host has no /api/health: nothing is sent.
-  var R = { on: false, typed: true, wait: 2000, timer: 0, Q: "policy-records:pending", DONE: "policy-records:done:" + KEY };
+  var R = { on: false, wait: 2000, timer: 0, Q: "policy-records:pending", DONE: "policy-records:done:" + KEY };
   function rStore(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* kept for this visit only */ } }
   function rSay(html) {
     var b = $("#training-record");
@@ -325,6 +327,7 @@
   }, true);
   window.addEventListener("online", rSend);
   (function rInit() {
+    if (!/^https?:$/.test(location.protocol)) return; // a page opened from disk has no service
     fetch("/api/health").then(function (res) { return res.json(); }).then(function (h) {
       if (!h || !h.records) return;
       R.on = true;
