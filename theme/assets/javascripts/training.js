@@ -158,7 +158,7 @@
         : "<p><strong>Changed since you last completed:</strong> " + ch.map(function (pair) {
             return esc(P.clause_titles[pair[0]]) + " (" + pair[1].map(function (n) {
               var u = P.changes_url[n];
-              return u ? '<a href="' + esc(u) + "#" + esc(pair[0]) + '">what changed in version ' + n + "</a>" : "version " + n;
+              return u ? '<a href="' + esc(u) + "#change-" + esc(pair[0]) + '">what changed in version ' + n + "</a>" : "version " + n;
             }).join(", ") + ")";
           }).join("; ") + ". Please do this item again.</p>";
     } else note.hidden = true;
