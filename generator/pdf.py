@@ -129,6 +129,9 @@ def version_url(settings, version: PolicyVersion) -> str:
 
 
 def pdf_name(version: PolicyVersion) -> str:
+    """``privacy-policy-v3.pdf``, or ``privacy-policy-draft.pdf`` for a draft."""
+    if version.is_draft:
+        return f"{version.policy.id}-draft.pdf"
     return f"{version.policy.id}-v{version.number}.pdf"
 
 
@@ -146,37 +149,45 @@ def document_facts(version: PolicyVersion, settings) -> dict:
     old PDF would change when a new version is posted.
     """
     policy = version.policy
-    label = f"{version.number}" + (" (draft)" if version.is_draft else "")
-    if version.effective_date is not None and not version.is_draft:
-        effective = render.long_date(version.effective_date)
-    else:
-        effective = "not yet (draft)"
-    posted = "not yet posted"
-    created = ""
-    if version.posted_at is not None and not version.is_draft:
+    if version.is_draft:
+        # A draft has no number until it is merged (the site says the same).
+        return {
+            "title": f"{policy.title} — draft",
+            "subject": f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), "
+                       "draft not yet published",
+            "keywords": [policy.title, policy.id, "draft", policy.organisation, policy.jurisdiction,
+                         "policy"],
+            "created": "",
+            "version_label": "Draft",
+            "version_note": "numbered when it is published",
+            "effective": "not yet (draft)",
+            "posted": "not yet posted",
+            "url": "",
+            "no_url": "none yet: this is a draft",
+            "draft": DRAFT_LABEL,
+            "end_note": f"End of {policy.title}, draft.",
+        }
+    effective = render.long_date(version.effective_date) if version.effective_date else "not recorded"
+    posted, created = "not recorded", ""
+    if version.posted_at is not None:
         local = _local(settings, version.posted_at)
         posted = f"{render.long_date(local)}, {local:%H:%M} {local.tzname() or ''}".rstrip()
         created = local.isoformat(timespec="seconds")
-    title = f"{policy.title} — version {version.number}"
-    subject = f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), version {version.number}"
-    if version.is_draft:
-        title += " (draft)"
-        subject += ", draft not yet published"
-    else:
-        subject += f", effective {effective}"
     return {
-        "title": title,
-        "subject": subject,
+        "title": f"{policy.title} — version {version.number}",
+        "subject": f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), "
+                   f"version {version.number}, effective {effective}",
         "keywords": [policy.title, policy.id, f"version {version.number}", policy.organisation,
                      policy.jurisdiction, "policy"],
         "created": created,
-        "version_label": label,
+        "version_label": str(version.number),
+        "version_note": "",
         "effective": effective,
         "posted": posted,
         "url": version_url(settings, version),
-        "no_url": "none yet: this is a draft",
-        "draft": DRAFT_LABEL if version.is_draft else "",
-        "end_note": f"End of {policy.title}, version {label}.",
+        "no_url": "",
+        "draft": "",
+        "end_note": f"End of {policy.title}, version {version.number}.",
     }
 
 
@@ -228,11 +239,12 @@ def document_html(version: PolicyVersion, settings, *, toc: bool) -> str:
 
 def attachments_for(version: PolicyVersion) -> tuple[tuple[str, str, bytes], ...]:
     """The canonical text (what ``text_sha256`` hashes) and, when known, the YAML it came from."""
-    pid, n = version.policy.id, version.number
-    files = [(f"{pid}-v{n}.json", f"Canonical public text of {version.policy.title} version {n}",
+    stem = pdf_name(version).removesuffix(".pdf")
+    what = "draft" if version.is_draft else f"version {version.number}"
+    files = [(f"{stem}.json", f"Canonical public text of {version.policy.title} {what}",
               version.policy.canonical_text().encode("utf-8"))]
     if version.source_text:
-        files.append((f"{pid}-v{n}.yaml", f"Source YAML of {version.policy.title} version {n}",
+        files.append((f"{stem}.yaml", f"Source YAML of {version.policy.title} {what}",
                       version.source_text.encode("utf-8")))
     return tuple(files)
 

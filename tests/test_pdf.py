@@ -235,12 +235,16 @@ def test_a_draft_says_so_on_every_page(tmp_path):
     pages = page_texts(data, tmp_path)
     for page in pages:
         assert "Draft — not yet published" in page
-        assert "Effective not yet (draft)" in normalise(page)
+        assert "Privacy Policy · Draft" in page and "Effective not yet (draft)" in normalise(page)
     first = normalise(pages[0])
-    assert "Version 4 (draft)" in first and "Permanent URL none yet" in first
+    # Like the site: a draft has no number, date or address until it is merged.
+    assert "Version Draft (numbered when it is published)" in first
+    assert "Posted not yet posted" in first and "Permanent URL none yet: this is a draft" in first
+    assert "Version 4" not in normalise(" ".join(pages))
     reader = pypdf.PdfReader(io.BytesIO(data))
-    assert reader.metadata.title == "Privacy Policy — version 4 (draft)"
+    assert reader.metadata.title == "Privacy Policy — draft"
     assert reader.metadata.creation_date is None
+    assert list(reader.attachments) == ["privacy-policy-draft.json"]
 
 
 def _short_policy():

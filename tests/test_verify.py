@@ -120,7 +120,8 @@ def test_a_draft_pdf_is_not_a_published_version(tmp_path):
     pdf = tmp_path / "site" / PID / "draft" / f"{PID}-draft.pdf"
     result = _verify(repo.path, pdf, "--site", str(tmp_path / "site"))
     assert result.returncode == 1
-    assert "version 2, but no such version has been published" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{pdf}: NOT GENUINE", f"  it is not the PDF of any published version of {PID}"]
 
 
 def test_not_a_pdf_or_no_file_is_a_clean_error(built, tmp_path):
@@ -134,3 +135,16 @@ def test_not_a_pdf_or_no_file_is_a_clean_error(built, tmp_path):
     assert result.stderr.strip() == f"{tmp_path / 'missing.pdf'}: no such file"
     result = _verify(project, text, "--site", str(tmp_path / "nowhere"))
     assert result.returncode == 1 and "no such folder" in result.stderr
+
+
+def test_a_version_this_site_never_published(built, tmp_path):
+    """A PDF of version 3 checked against a site that stops at version 2 (a fork, or an old copy)."""
+    _, site = built
+    older = history(tmp_path / "older", count=2)
+    assert mkdocs_build(older.path, tmp_path / "site", today="2026-05-10").returncode == 0
+    pdf = _copy(site / f"{PID}/v/3/{PID}-v3.pdf", tmp_path / "v3.pdf")
+    for args in (["--site", str(tmp_path / "site")], []):
+        result = _verify(older.path, pdf, *args)
+        assert result.returncode == 1
+        assert (f"it says it is Privacy Policy ({PID}) version 3, but no such version has been published"
+                in result.stderr), result.stderr
