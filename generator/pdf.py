@@ -210,8 +210,11 @@ def clause_rows(version: PolicyVersion, settings) -> list[dict]:
     return rows
 
 
-def document_html(version: PolicyVersion, settings, *, toc: bool) -> str:
-    """The HTML WeasyPrint lays out for ``version``, stylesheet inlined."""
+def document_html(version: PolicyVersion, settings, *, toc: bool, rows: list[dict] | None = None) -> str:
+    """The HTML WeasyPrint lays out for ``version``, stylesheet inlined.
+
+    ``rows`` are :func:`clause_rows` when the caller already has them.
+    """
     folder = pdf_dir(settings)
     try:
         stylesheet = (folder / STYLESHEET).read_text(encoding="utf-8")
@@ -228,7 +231,7 @@ def document_html(version: PolicyVersion, settings, *, toc: bool) -> str:
         return template.render(
             policy=policy,
             doc=document_facts(version, settings),
-            clauses=clause_rows(version, settings),
+            clauses=rows if rows is not None else clause_rows(version, settings),
             toc=toc,
             contact_fallback="" if shows_contact else render.contact_html(policy.contact),
             stylesheet=Markup(stylesheet),
@@ -257,10 +260,11 @@ def _epoch(version: PolicyVersion) -> int:
 
 def make_job(version: PolicyVersion, settings, key: str | None = None) -> PdfJob:
     """Lay out the inputs of one version's PDF (the HTML is only made when it must be rendered)."""
+    rows = clause_rows(version, settings)
     return PdfJob(
         name=pdf_name(version),
-        html=document_html(version, settings, toc=True),
-        html_short=document_html(version, settings, toc=False),
+        html=document_html(version, settings, toc=True, rows=rows),
+        html_short=document_html(version, settings, toc=False, rows=rows),
         variant=settings.pdf_variant or "",
         attachments=attachments_for(version),
         epoch=_epoch(version),
@@ -422,7 +426,8 @@ def _attachments(job: PdfJob) -> list:
             for name, desc, data in job.attachments]
 
 
-def _last_anchor_page(document, anchor: str) -> int:
+def _anchor_page(document, anchor: str) -> int:
+    """Index of the first page holding ``anchor`` (an element id), or -1."""
     for i, page in enumerate(document.pages):
         if anchor in page.anchors:
             return i
@@ -443,8 +448,8 @@ def render_job(job: PdfJob) -> bytes:
         options = _weasyprint_options(job)
         document = weasyprint.HTML(string=job.html, base_url=".").render(**options)
         pages = len(document.pages)
-        toc_start = _last_anchor_page(document, "contents")
-        body_start = _last_anchor_page(document, "text")
+        toc_start = _anchor_page(document, "contents")
+        body_start = _anchor_page(document, "text")
         # Taking out contents that run from page a to page b shortens the document
         # by at most b - a + 1 pages; only when that could bring it to two pages or
         # fewer is the short document laid out to decide exactly.

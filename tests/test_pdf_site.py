@@ -156,3 +156,63 @@ def test_no_pdfs_when_turned_off(tmp_path):
     assert list((tmp_path / "site").rglob("*.pdf")) == []
     data = json.loads((tmp_path / "site" / PID / "versions.json").read_text(encoding="utf-8"))
     assert data["versions"][0]["pdf"] is None
+
+
+def _serve(project: Path, port: int):
+    import os
+    import subprocess
+
+    from gitrepo import MKDOCS, _base_env
+
+    return subprocess.Popen(
+        [str(MKDOCS), "serve", "--no-livereload", "-a", f"127.0.0.1:{port}", "-f", str(project / "mkdocs.yml")],
+        cwd=project, env={**_base_env(), "POLICY_TODAY": "2026-05-10"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+
+
+def _get(url: str, timeout: float = 60.0) -> tuple[int, bytes]:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, b""
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("pdf_on_serve", [False, True])
+def test_mkdocs_serve_skips_pdfs_unless_asked(tmp_path, pdf_on_serve):
+    repo = history(tmp_path / "project", count=1)
+    if pdf_on_serve:
+        config = repo.path / "mkdocs.yml"
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "      notice_days: 0\n", "      notice_days: 0\n      pdf_on_serve: true\n"), encoding="utf-8")
+    port = _free_port()
+    server = _serve(repo.path, port)
+    try:
+        status, _ = _get(f"http://127.0.0.1:{port}/policies/{PID}/")
+        assert status == 200
+        status, body = _get(f"http://127.0.0.1:{port}/policies/{PID}/{PID}.pdf")
+        if pdf_on_serve:
+            assert status == 200 and body.startswith(b"%PDF-")
+        else:
+            assert status == 404
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
