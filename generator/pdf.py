@@ -332,8 +332,17 @@ def _plain(value: object) -> str:
     return f"{type(value).__module__}.{getattr(value, '__qualname__', type(value).__name__)}"
 
 
-@lru_cache(maxsize=8)
 def _file_sha(path: str) -> str:
+    """SHA-256 of a file, re-read when it changes (``mkdocs serve`` edits the template live)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
+    return _file_sha_at(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=32)
+def _file_sha_at(path: str, _mtime_ns: int, _size: int) -> str:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:

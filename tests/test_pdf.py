@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -309,3 +310,15 @@ def test_another_variant_is_honoured(tmp_path):
     with doc.open_metadata() as xmp:
         assert xmp.get("pdfaid:part") is None and xmp["pdfuaid:part"] == "1"
     assert doc.Root.MarkInfo.Marked is True and "/StructTreeRoot" in doc.Root
+
+
+def test_a_changed_stylesheet_is_a_cache_miss(tmp_path):
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme" / "pdf", theme / "pdf")
+    settings = make_settings(tmp_path / "cache", theme_dir=theme)
+    first = pdf.render_version(make_version(), settings)
+    css = theme / "pdf" / "policy.css"
+    css.write_text(css.read_text(encoding="utf-8").replace("size: A4;", "size: letter;"), encoding="utf-8")
+    second = pdf.render_version(make_version(), settings)
+    assert not second.cached and second.data != first.data
+    assert pypdf.PdfReader(io.BytesIO(second.data)).pages[0].mediabox.width == 612  # US letter
