@@ -18,7 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+import warnings
+
 import pytest
+
+with warnings.catch_warnings():
+    # Starlette 1.x prefers the httpx2 fork for its TestClient; the locked httpx works the same.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from starlette.testclient import TestClient  # noqa: F401  (re-exported for the tests)
 
 from generator.loader import load_policy
 from generator.model import Policy
@@ -168,16 +175,28 @@ def submission(checklist: dict[str, Any], key: dict[str, list[str]], /, *, name:
 
 # -- databases --------------------------------------------------------------------------------
 
+_pg: dict[str, Any] = {"server": None, "users": 0}
+
+
 @pytest.fixture(scope="session")
 def pg_server():
-    """A real PostgreSQL server (Debian's package) for the whole session, removed afterwards."""
+    """A real PostgreSQL server (Debian's package) for the whole session, removed afterwards.
+
+    Every test module imports this fixture, and pytest keeps a session fixture per module
+    that defines it: the count makes them all share one server.
+    """
     from generator.records.pgtemp import TempPostgres
 
-    server = TempPostgres().start()
+    if _pg["server"] is None:
+        _pg["server"] = TempPostgres().start()
+    _pg["users"] += 1
     try:
-        yield server
+        yield _pg["server"]
     finally:
-        server.stop()
+        _pg["users"] -= 1
+        if _pg["users"] == 0:
+            _pg["server"].stop()
+            _pg["server"] = None
 
 
 _db_counter = iter(range(1, 10_000))

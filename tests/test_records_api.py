@@ -9,12 +9,11 @@ import sqlite3
 import threading
 
 import pytest
-from starlette.testclient import TestClient
 
 from generator.errors import PolicyError
 from generator.records.app import create_app
 from generator.records.db import Records
-from records_fixtures import (ADMIN_TOKEN, V1_V2, answers_key, db_url, pg_server, policy_v1,  # noqa: F401
+from records_fixtures import (TestClient, ADMIN_TOKEN, V1_V2, answers_key, db_url, pg_server, policy_v1,  # noqa: F401
                               policy_v2, publish, site_v1, submission)
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -7,10 +7,9 @@ import io
 import subprocess
 
 import pytest
-from starlette.testclient import TestClient
 
 from generator.records.app import create_app
-from records_fixtures import (ADMIN_TOKEN, POLICY_BIN, ROOT, V1_V2, answers_key, db_url,  # noqa: F401
+from records_fixtures import (TestClient, ADMIN_TOKEN, POLICY_BIN, ROOT, V1_V2, answers_key, db_url,  # noqa: F401
                               pg_server, policy_v1, policy_v2, publish, site_v1, submission)
 
 ROSTER = """name,email,checklists

@@ -10,14 +10,13 @@ import shutil
 import subprocess
 
 import pytest
-from starlette.testclient import TestClient
 
 from generator.loader import load_policy
 from generator.records.app import create_app
 from generator.records.scoring import PublishedSite
 from generator.training import score as page_score
 from gitrepo import GitRepo, mkdocs_build
-from records_fixtures import (ADMIN_TOKEN, POLICY_BIN, ROOT, answers_key, change_security,  # noqa: F401
+from records_fixtures import (TestClient, ADMIN_TOKEN, POLICY_BIN, ROOT, answers_key, change_security,  # noqa: F401
                               db_url, pg_server, submission)
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
