@@ -42,11 +42,31 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
     for p in policies:
         clauses = sum(1 for _ in p.walk())
         click.echo(f"{p.source.path}: ok ({p.title}, {clauses} clauses)")
+    # Staff checklists (issue 5): checked against the policies just loaded.
+    from . import checklists
+
+    if checklists_dir is None:
+        checklists_dir = Path("checklists") if Path("checklists").is_dir() else None
+    elif not checklists_dir.is_dir():
+        fail(PolicyError(f"{checklists_dir}: no such folder"))
+    try:
+        found = checklists.load_all(checklists_dir, policies)
+    except PolicyError as e:
+        fail(e)
+    for c in found:
+        questions = len(c.question_ids())
+        click.echo(f"{c.source.path}: ok ({c.title}, {len(c.items)} items, {questions} questions)")
 
 
 @main.command()
-def schema() -> None:
+@click.option("--checklist", is_flag=True, help="Print the schema of checklist files instead.")
+def schema(checklist: bool) -> None:
     """Print the JSON Schema of policy files (also at content/policy.schema.json)."""
+    if checklist:  # checklists/checklist.schema.json (issue 5)
+        from .checklists import json_schema_text as checklist_schema
+
+        click.echo(checklist_schema(), nl=False)
+        return
     from .schema import json_schema_text
 
     click.echo(json_schema_text(), nl=False)

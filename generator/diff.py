@@ -579,7 +579,10 @@ def _line_diff(old: str, new: str, labels: bool) -> str:
         # A bullet that became a number: the new marker leads, or the list would break.
         return p_new + _line_diff(old[len(p_old):], new[len(p_new):], labels)
     a, b = tokens(old), tokens(new)
-    ops = _merge_small_gaps(difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes(), a)
+    # Spaces may extend a match but never anchor one: "we [-generally-] record {+all+}",
+    # not "we [-generally record-] {+record all+}" around a shared space.
+    matcher = difflib.SequenceMatcher(_is_space, a, b, autojunk=False)
+    ops = _merge_small_gaps(matcher.get_opcodes(), a)
     out: list[str] = []
     for op, i1, i2, j1, j2 in ops:
         if op == "equal":
@@ -603,6 +606,10 @@ def _line_diff(old: str, new: str, labels: bool) -> str:
         else:
             out.append("".join(new_part))
     return "".join(out)
+
+
+def _is_space(token: str) -> bool:
+    return token.isspace()
 
 
 def _is_word(token: str) -> bool:
