@@ -273,14 +273,19 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyDiff:
             listed.append(ClauseChange(cid, oc, c, old_place, place, moved, fields))
 
     # A removed clause is shown where it used to be: after the clause that
-    # preceded it in the old text and still exists.
+    # preceded it in the old text and still exists, and after that clause's
+    # sub-clauses, so it never splits a parent from its children.
     order = {cid: i for i, cid in enumerate(places_new)}
+    subtree_end = dict(order)
+    for cid, (place, _) in reversed(list(places_new.items())):
+        if place.parent_id is not None:
+            subtree_end[place.parent_id] = max(subtree_end[place.parent_id], subtree_end[cid])
     keyed: list[tuple[float, int, ClauseChange]] = [
         (order[c.clause_id], 0, c) for c in listed]
     last = -1.0
     for seq, (cid, (place, oc)) in enumerate(places_old.items()):
         if cid in places_new:
-            last = float(order[cid])
+            last = float(subtree_end[cid])
             continue
         keyed.append((last + 0.5, seq, ClauseChange(cid, oc, None, place, None)))
     keyed.sort(key=lambda k: (k[0], k[1]))

@@ -390,3 +390,23 @@ def test_word_diff_never_loses_words(old, new):
     unescape = lambda s: s.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")  # noqa: E731
     assert unescape(new_side).split() == new.split()
     assert unescape(old_side).split() == old.split()
+
+
+# ------------------------------------------------------------------ golden files
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "redline"
+
+
+def test_golden_changes_page_for_every_kind_of_change():
+    """A reviewed redline of every kind of change; UPDATE_GOLDEN=1 rewrites it after a deliberate change."""
+    from golden import assert_golden
+
+    old = load_policy(FIXTURES / "old.yaml")
+    new = load_policy(FIXTURES / "new.yaml")
+    d = diff_policies(old, new)
+    assert d.summary() == "4 clauses changed, 1 added, 1 removed, 1 moved, policy details changed"
+    md = changes_markdown(d, old_label="version 1", new_label="version 2", new_url="../", old_url="../../1/")
+    assert_golden("redline-changes.md", md)
+    assert_golden("redline-changes.html", html(md))
+    assert_golden("redline-github.md", changes_markdown(
+        d, old_label="version 1", new_label="this change", for_site=False, heading_level=3))
