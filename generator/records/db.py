@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -130,6 +132,9 @@ class Records:
             raise PolicyError(f"--db: cannot use {parsed.render_as_string(hide_password=True)}: {e}") from None
         if self.is_sqlite:
             _sqlite_pragmas(self.engine)
+        # SQLite takes one writer at a time anyway; queueing writers here, rather than in
+        # SQLite's busy handler (which sleeps in growing steps), keeps the latency tail short.
+        self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
         self.started = False
 
     def describe(self) -> str:
@@ -179,7 +184,7 @@ class Records:
         """
         for attempt in range(3):
             try:
-                with self._write() as conn, conn.begin():
+                with self._write_lock, self._write() as conn, conn.begin():
                     existing = self._existing(conn, values)
                     if existing is not None:
                         return Stored(existing, False)
