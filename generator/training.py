@@ -26,6 +26,29 @@ SCRIPT = "assets/javascripts/training.js"
 STYLESHEET = "assets/stylesheets/training.css"
 KIND_LABELS = {"read": "Read", "quiz": "Quiz", "acknowledge": "Acknowledge"}
 
+TEXT = {
+    "right_html": '<p class="training-verdict"><span aria-hidden="true">✓</span> Correct.</p>',
+    "wrong_html": '<p class="training-verdict"><span aria-hidden="true">✗</span> Not correct.</p>',
+    "done": "✓ Done",
+    "todo": "Not done yet",
+    "changed_training_html": "<p><strong>Changed since you last completed:</strong> the training for this "
+                             "item was updated. Please do it again.</p>",
+    "changed_html": "<p><strong>Changed since you last completed:</strong> {clauses_html}. "
+                    "Please do this item again.</p>",
+    "changed_in": "what changed in version {n}",
+    "progress": "{n} of {total} items done.",
+    "progress_all": "{n} of {total} items done. Now finish below.",
+    "not_finished_html": "<p><strong>Not finished yet.</strong> Please do these items first:</p>{list_html}",
+    "name_missing_html": "<p><strong>Please type your full name</strong> for your completion record.</p>",
+    "failed_html": "<p><strong>Not passed.</strong> Your score is {score}%; the pass mark is {pass_mark}%. "
+                   "Read these again, then try the questions once more:</p>{list_html}"
+                   '<p><button type="button" class="md-button" data-retry>Try the wrong answers again</button></p>',
+    "question_link": "{item}: question {n}",
+    "retry": "Your wrong answers were cleared. Answer those questions again, then finish.",
+    "choose_html": "<p><strong>Choose an answer first.</strong></p>",
+}
+"""What the script says, kept with the page so the script stays small (``{name}`` placeholders)."""
+
 
 def canonical_json(data: Any) -> str:
     """One serialisation for hashing: sorted keys, no spaces, UTF-8 text kept as is."""
@@ -253,6 +276,8 @@ def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here:
         "clause_titles": {cid: f"{numbers[cid]} {policy.clause(cid).title}" for cid in checklist.clause_ids()},
         "changed_in": {cid: changed_in.get(cid, []) for cid in checklist.clause_ids()},
         "changes_url": {str(n): _href(here, src) for n, src in target.changes_src},
+        "question_item": {q: i.id for i in checklist.items for q in i.questions},
+        "text": TEXT,
     }
 
 
@@ -266,6 +291,16 @@ def _script_json(data: Any) -> str:
     """JSON safe inside a <script> element (no ``</script>`` or ``<!--`` can appear)."""
     text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def certificate_line(target: Target) -> str:
+    """The policy version as the completion record states it."""
+    if target.draft:
+        return f"draft of version {target.version} (not published)"
+    line = f"version {target.version}"
+    if target.effective_date is not None:
+        line += f", effective {render.long_date(target.effective_date)}"
+    return line
 
 
 def version_line(target: Target) -> str:
@@ -311,7 +346,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
     page_data = {**data, "page": _page_data(checklist, target, data, here)}
     return render.render(
         "training_checklist.md", checklist=checklist, policy=policy, items=items, total=total,
-        version_line=version_line(target), target=target,
+        version_line=version_line(target), certificate_line=certificate_line(target), target=target,
         policy_href=_href(here, policy_src), index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),
         stylesheet=posixpath.relpath(STYLESHEET, "training/" + checklist.id),

@@ -1,9 +1,9 @@
 /* Staff training: checks answers, keeps progress and makes the completion record.
  *
  * No framework and no other origin. It reads the data embedded in the page (the
- * same fields as checklist.json, plus a "page" object) and keeps progress in
- * localStorage. The answer keys are not in the page: a chosen set of choices is
- * checked against the salted SHA-256 published for its question.
+ * same fields as checklist.json, plus a "page" object with the wording) and keeps
+ * progress in localStorage. The answer keys are not in the page: a chosen set of
+ * choices is checked against the salted SHA-256 published for its question.
  */
 (function () {
   "use strict";
@@ -61,6 +61,11 @@
   function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
   function esc(t) {
     return String(t).replace(/[&<>"]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+  // The wording lives in the page data (P.text): "{name}" is replaced by vars.name, escaped
+  // unless the key ends in "_html".
+  function T(key, vars) {
+    return P.text[key].replace(/\{(\w+)\}/g, function (_, k) { return /_html$/.test(k) ? vars[k] : esc(vars[k]); });
   }
   function read(key) {
     try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; }
@@ -131,59 +136,47 @@
   // ---- showing the state ----
   function showQuestion(fs) {
     var qid = fs.getAttribute("data-question"), a = S.answers[qid], fb = $("[data-feedback]", fs);
-    var locked = !!a || !!S.result;
+    var locked = !!a || !!S.result, ok = correct(qid);
     $$("input", fs).forEach(function (inp) {
       if (a) inp.checked = a.indexOf(inp.value) >= 0;
       inp.disabled = locked;
     });
     $("[data-check]", fs).disabled = locked;
-    if (!a) { fb.innerHTML = ""; fs.classList.remove("is-right", "is-wrong"); return; }
-    var ok = correct(qid);
-    fs.classList.toggle("is-right", ok);
-    fs.classList.toggle("is-wrong", !ok);
-    fb.innerHTML = '<p class="training-verdict"><span aria-hidden="true">' + (ok ? "✓" : "✗") + "</span> " +
-      (ok ? "Correct." : "Not correct.") + "</p>" + $("[data-explanation]", fs).innerHTML;
+    fs.classList.toggle("is-right", !!a && ok);
+    fs.classList.toggle("is-wrong", !!a && !ok);
+    if (a) fb.innerHTML = P.text[ok ? "right_html" : "wrong_html"] + $("[data-explanation]", fs).innerHTML;
+    else fb.innerHTML = "";
   }
 
   function showItem(box) {
     var it = ITEM[box.getAttribute("data-item")], done = itemDone(it), ch = S.changed[it.id];
-    var status = $("[data-status]", box), note = $("[data-changed]", box), conf = $("[data-confirm]", box);
-    status.textContent = done ? "✓ Done" : "Not done yet";
+    var note = $("[data-changed]", box), conf = $("[data-confirm]", box);
+    $("[data-status]", box).textContent = P.text[done ? "done" : "todo"];
     box.classList.toggle("is-done", done);
     if (conf) { conf.checked = !!S.items[it.id]; conf.disabled = !!S.result; }
-    if (ch) {
-      note.hidden = false;
-      note.innerHTML = ch === "training"
-        ? "<p><strong>Changed since you last completed:</strong> the training for this item was updated. Please do it again.</p>"
-        : "<p><strong>Changed since you last completed:</strong> " + ch.map(function (pair) {
-            return esc(P.clause_titles[pair[0]]) + " (" + pair[1].map(function (n) {
-              var u = P.changes_url[n];
-              return u ? '<a href="' + esc(u) + "#change-" + esc(pair[0]) + '">what changed in version ' + n + "</a>" : "version " + n;
-            }).join(", ") + ")";
-          }).join("; ") + ". Please do this item again.</p>";
-    } else note.hidden = true;
+    note.hidden = !ch;
+    if (ch === "training") note.innerHTML = P.text.changed_training_html;
+    else if (ch) {
+      note.innerHTML = T("changed_html", { clauses_html: ch.map(function (pair) {
+        return esc(P.clause_titles[pair[0]]) + " (" + pair[1].map(function (n) {
+          var u = P.changes_url[n];
+          return u ? '<a href="' + esc(u) + "#change-" + esc(pair[0]) + '">' + T("changed_in", { n: n }) + "</a>" : n;
+        }).join(", ") + ")";
+      }).join("; ") });
+    }
     $$("[data-question]", box).forEach(showQuestion);
   }
 
-  function showProgress() {
-    var n = D.items.filter(itemDone).length;
-    $("#training-progress-text").textContent = n + " of " + D.items.length + " items done" +
-      (n === D.items.length ? ". Now finish below." : ".");
-    $("#training-progress-bar").value = n;
-  }
-
   function showAll() {
+    var n = D.items.filter(itemDone).length;
     $$("[data-item]").forEach(showItem);
-    showProgress();
+    $("#training-progress-text").textContent = T(n === D.items.length ? "progress_all" : "progress",
+      { n: n, total: D.items.length });
+    $("#training-progress-bar").value = n;
     if (S.result) showCertificate(S.result);
   }
 
   // ---- the result ----
-  function fmtDate(iso) {
-    var p = iso.split("-");
-    return +p[2] + " " + ["January", "February", "March", "April", "May", "June", "July", "August",
-      "September", "October", "November", "December"][p[1] - 1] + " " + p[0];
-  }
   function completionCode(r) {
     var h = sha256([D.checklist, D.policy, D.version, D.effective_date || "", D.training_hash,
       r.name, r.score, r.completed_at].join("|")).slice(0, 16).toUpperCase();
@@ -191,28 +184,18 @@
   }
 
   function showCertificate(r) {
-    var when = new Date(r.completed_at);
-    var out = $("#training-outcome");
-    out.innerHTML = '<div class="training-certificate" id="training-certificate">' +
-      "<h3>Training completed</h3>" +
-      "<p><strong>Passed.</strong> This is your completion record; print it or save it as a PDF.</p><dl>" +
-      "<dt>Name</dt><dd>" + esc(r.name) + "</dd>" +
-      "<dt>Checklist</dt><dd>" + esc(D.title) + "</dd>" +
-      "<dt>Policy</dt><dd>" + esc(P.policy_title) + ", " + (P.draft ? "draft of version " + D.version + " (not published)" :
-        "version " + D.version + (D.effective_date ? ", effective " + fmtDate(D.effective_date) : "")) + "</dd>" +
-      "<dt>Score</dt><dd>" + r.score + "% (pass mark " + D.pass_mark + "%)</dd>" +
-      '<dt>Completed</dt><dd><time datetime="' + esc(r.completed_at) + '">' + esc(when.toLocaleString()) + "</time></dd>" +
-      '<dt>Completion code</dt><dd><code class="training-code">' + esc(r.code) + "</code></dd></dl>" +
-      '<p><button type="button" class="md-button" data-print>Print this record</button></p></div>';
+    var out = $("#training-outcome"), v = { name: r.name, score: r.score, code: r.code,
+      completed_at: r.completed_at, when: new Date(r.completed_at).toLocaleString() };
+    out.innerHTML = $("#training-certificate-template").innerHTML;
+    $$("[data-f]", out).forEach(function (n) { n.textContent = v[n.getAttribute("data-f")]; });
+    $("time", out).setAttribute("datetime", r.completed_at);
     $("#training-name").value = r.name;
     $("#training-name").disabled = true;
     $("#training-finish").hidden = true;
   }
 
-  function revisitList(ids, what) {
-    return "<ul>" + ids.map(function (id) {
-      return '<li><a href="#' + what(id)[0] + '">' + esc(what(id)[1]) + "</a></li>";
-    }).join("") + "</ul>";
+  function links(list) {
+    return "<ul>" + list.map(function (p) { return '<li><a href="#' + p[0] + '">' + esc(p[1]) + "</a></li>"; }).join("") + "</ul>";
   }
 
   function finish() {
@@ -220,29 +203,25 @@
     var name = nameBox.value.replace(/\s+/g, " ").trim();
     var todo = D.items.filter(function (it) { return !itemDone(it); });
     if (todo.length) {
-      out.innerHTML = "<p><strong>Not finished yet.</strong> Please do these items first:</p>" +
-        revisitList(todo.map(function (it) { return it.id; }), function (id) { return ["item-" + id, P.item_titles[id]]; });
-      out.focus();
-      return;
+      out.innerHTML = T("not_finished_html", { list_html: links(todo.map(function (it) {
+        return ["item-" + it.id, P.item_titles[it.id]];
+      })) });
+      return out.focus();
     }
     if (!name) {
       nameBox.setAttribute("aria-invalid", "true");
-      out.innerHTML = "<p><strong>Please type your full name</strong> for your completion record.</p>";
-      nameBox.focus();
-      return;
+      out.innerHTML = P.text.name_missing_html;
+      return nameBox.focus();
     }
     nameBox.removeAttribute("aria-invalid");
     var sc = score();
     if (sc < D.pass_mark) {
-      var wrong = D.questions.filter(function (q) { return !correct(q.id); }).map(function (q) { return q.id; });
-      out.innerHTML = "<p><strong>Not passed.</strong> Your score is " + sc + "%; the pass mark is " + D.pass_mark +
-        "%. Read these again, then try the questions once more:</p>" +
-        revisitList(wrong, function (id) {
-          var item = D.items.filter(function (it) { return (it.questions || []).indexOf(id) >= 0; })[0];
-          return ["q-" + id, P.item_titles[item.id] + ": question " + (D.questions.indexOf(Q[id]) + 1)];
-        }) + '<p><button type="button" class="md-button" data-retry>Try the wrong answers again</button></p>';
-      out.focus();
-      return;
+      out.innerHTML = T("failed_html", { score: sc, pass_mark: D.pass_mark, list_html: links(D.questions.filter(function (q) {
+        return !correct(q.id);
+      }).map(function (q) {
+        return ["q-" + q.id, T("question_link", { item: P.item_titles[P.question_item[q.id]], n: D.questions.indexOf(q) + 1 })];
+      })) });
+      return out.focus();
     }
     var r = { name: name, score: sc, completed_at: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
     r.code = completionCode(r);
@@ -352,21 +331,18 @@
     save();
     showAll();
     $("#training-outcome").innerHTML = "";
-    var inp = first && $("#q-" + first + " input");
-    if (inp) inp.focus();
-    announce("Your wrong answers were cleared. Answer those questions again, then finish.");
+    if (first) $("#q-" + first + " input").focus();
+    announce(P.text.retry);
   }
 
   function check(fs) {
-    var qid = fs.getAttribute("data-question");
     var chosen = $$("input", fs).filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
     var fb = $("[data-feedback]", fs);
     if (!chosen.length) {
-      fb.innerHTML = "<p><strong>Choose an answer first.</strong></p>";
-      $("input", fs).focus();
-      return;
+      fb.innerHTML = P.text.choose_html;
+      return $("input", fs).focus();
     }
-    S.answers[qid] = chosen;
+    S.answers[fs.getAttribute("data-question")] = chosen;
     save();
     showAll();
     fb.focus();
@@ -392,11 +368,10 @@
     if (t.checked) S.items[id] = true; else delete S.items[id];
     save();
     showAll();
-    announce(P.item_titles[id] + (t.checked ? ": done." : ": not done."));
+    announce(P.item_titles[id] + ": " + P.text[t.checked ? "done" : "todo"]);
   });
 
   $$("[data-js]").forEach(function (n) { n.hidden = false; });
   $$("[data-nojs]").forEach(function (n) { n.hidden = true; });
-  document.documentElement.classList.add("training-js");
   showAll();
 })();
