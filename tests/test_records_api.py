@@ -107,8 +107,9 @@ def test_unknown_checklist_or_version_is_422(client, staff):
     r = client.post("/api/completions", json=submission(checklist, key, checklist="no-such-checklist"))
     assert r.status_code == 422
     assert r.json() == {"message": "unknown checklist 'no-such-checklist'", "field": "checklist"}
-    r = client.post("/api/completions", json=submission(checklist, key, checklist="../../etc"))
-    assert r.status_code == 422
+    for bad in ("../../etc", "All-Staff", "all-staff/", "a\x00b", ".."):
+        r = client.post("/api/completions", json=submission(checklist, key, checklist=bad))
+        assert r.status_code == 422, bad
     r = client.post("/api/completions", json=submission(checklist, key, version=7))
     assert r.status_code == 422 and r.json()["field"] == "version"
     assert "unknown version 7" in r.json()["message"]
@@ -327,3 +328,18 @@ def test_unreachable_database_is_one_clear_error(tmp_path):
         Records(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}").start()
     with pytest.raises(PolicyError, match="not a database URL"):
         Records("records.db")
+
+
+@pytest.mark.postgres
+def test_database_gone_is_503_so_the_page_sends_again(site_v1, pg_server, staff):
+    checklist, key = staff
+    url = pg_server.create_database("records_goes_away")
+    with TestClient(create_app(site_v1[0], url, admin_token=ADMIN_TOKEN)) as c:
+        assert c.post("/api/completions", json=submission(checklist, key)).status_code == 201
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=pg_server.port, user="postgres", dbname="postgres",
+                             autocommit=True) as admin:
+            admin.execute('DROP DATABASE "records_goes_away" WITH (FORCE)')
+        r = c.post("/api/completions", json=submission(checklist, key, email="bo@example.nz"))
+        assert r.status_code == 503 and "sent again" in r.json()["message"]

@@ -65,6 +65,8 @@ def test_report_sorts_staff_for_the_version_in_force(two_versions):
     staff = section(r.stdout, "all-staff")
     assert staff.startswith("All staff [all-staff] - privacy-policy version 2 in force, effective 2026-03-02")
     lines = staff.splitlines()
+    # Ana is up to date; Bob must redo, Dan has not passed, Eve has not started (Zed is not on it).
+    assert lines[1] == "  Up to date: 1 of the 4 people on the roster who must complete it"
 
     def people_under(heading: str) -> list[str]:
         i = next(n for n, ln in enumerate(lines) if ln.strip().startswith(heading))
@@ -88,6 +90,7 @@ def test_report_sorts_staff_for_the_version_in_force(two_versions):
 
     calls = section(r.stdout, "call-centre")
     lines = calls.splitlines()
+    assert lines[1] == "  Up to date: 2 of the 5 people on the roster who must complete it"
     assert people_under("Completed (1)") == ["cara@example.nz"]
     # The call-centre checklist's clauses did not change in version 2: Bob's version 1 still holds.
     assert people_under("Completed an earlier version; nothing in this checklist changed since (1)") == [

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -179,7 +180,12 @@ class Service:
             "user_agent": (request.headers.get("user-agent") or "")[:512],
             "address": (request.client.host if request.client else "")[:64],
         }
-        stored = await run_in_threadpool(self.records.store, values)
+        try:
+            stored = await run_in_threadpool(self.records.store, values)
+        except SQLAlchemyError:
+            # The page keeps the submission and sends it again: say so rather than "500".
+            raise ApiError(503, "the records database is not available just now; "
+                                "your completion will be sent again") from None
         out = public(stored.record)
         out["pass_mark"] = checklist.pass_mark
         if stored.created:

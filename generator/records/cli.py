@@ -33,7 +33,8 @@ def records() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--identity-header", metavar="HEADER", default=None,
               help="Take the person's identity from this header set by a sign-in proxy "
-                   "(e.g. X-Forwarded-Email) and ignore the typed email.")
+                   "(e.g. X-Forwarded-Email) and ignore the typed email. Only safe when the "
+                   "proxy is the one way in (keep --host 127.0.0.1 behind it).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Another origin allowed to call the API from a browser (repeatable; none by default).")
 @click.option("--trust-proxy", is_flag=True,

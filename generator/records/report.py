@@ -47,6 +47,12 @@ class Section:
     in_force: int
     effective_date: str | None
     lines: list[Line]
+    expected: set[str] | None = None
+    """Emails of the roster's people who must complete this checklist (``None``: no roster)."""
+
+    def up_to_date(self) -> int:
+        return sum(1 for ln in self.lines if ln.email.lower() in (self.expected or ())
+                   and ln.status in ("completed", "carried-over"))
 
     def by_status(self, status: str) -> list[Line]:
         return [ln for ln in self.lines if ln.status == status]
@@ -112,15 +118,17 @@ def build(site: PublishedSite, records: Iterable[dict[str, Any]], roster: list[P
         for r in by_checklist.get(checklist.id, []):
             people.setdefault(r["identity"], []).append(r)
         lines = [_classify(checklist, in_force, rs) for rs in people.values()]
+        expected = None
         if roster is not None:
+            expected = {p.email for p in roster if not p.checklists or checklist.id in p.checklists}
             for p in roster:
-                if p.email not in people and (not p.checklists or checklist.id in p.checklists):
+                if p.email not in people and p.email in expected:
                     lines.append(Line("not-started", p.name, p.email))
             names = {p.email: p.name for p in roster}
             for ln in lines:  # the roster's spelling of a name beats whatever was typed
                 ln.name = names.get(ln.email.lower(), ln.name)
         lines.sort(key=lambda ln: (list(STATUSES).index(ln.status), ln.name.lower(), ln.email))
-        sections.append(Section(checklist, in_force, effective, lines))
+        sections.append(Section(checklist, in_force, effective, lines, expected))
     return sections
 
 
@@ -151,6 +159,9 @@ def render_text(sections: list[Section], with_roster: bool) -> str:
         c = s.checklist
         when = f", effective {s.effective_date}" if s.effective_date else ""
         out.append(f"{c.title} [{c.id}] - {c.policy} version {s.in_force} in force{when}")
+        if s.expected is not None:
+            out.append(f"  Up to date: {s.up_to_date()} of the {len(s.expected)} people on the roster "
+                       "who must complete it")
         for status, heading in STATUSES.items():
             lines = s.by_status(status)
             if status == "not-started" and not with_roster:

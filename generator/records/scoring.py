@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,9 @@ from typing import Any, Iterable, Mapping
 from ..errors import ContentError, PolicyError
 
 ITEM_KINDS = ("read", "quiz", "acknowledge")
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+"""Checklist and policy ids are slugs; anything else cannot name a published file."""
 
 
 def answer_hash(salt: str, question_id: str, chosen: Iterable[str]) -> str:
@@ -272,7 +276,7 @@ class PublishedSite:
 
     def checklist(self, checklist_id: str) -> Checklist | None:
         """The current checklist ``checklist_id``, or ``None`` when the site has none by that id."""
-        if not checklist_id or "/" in checklist_id or checklist_id.startswith("."):
+        if not SLUG.match(checklist_id):
             return None
         return self._read(self.root / "training" / checklist_id / "checklist.json", load_checklist)
 
@@ -294,7 +298,7 @@ class PublishedSite:
                 return versions_from_json(json.loads(p.read_text(encoding="utf-8")))
             except (OSError, ValueError):
                 raise ContentError("not valid JSON", str(p)) from None
-        if not policy_id or "/" in policy_id:
+        if not SLUG.match(policy_id):
             return []
         return self._read(self.root / policy_id / "versions.json", parse) or []
 
