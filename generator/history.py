@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable, Mapping
 
 from .errors import HistoryError
 
@@ -54,10 +54,11 @@ class History:
     """The ref the history was read from, e.g. ``refs/heads/main`` or ``refs/remotes/origin/main``."""
     revisions: dict[str, list[Revision]] = field(default_factory=dict)
     """Per policy file (path relative to ``root`` as it is now): its revisions, oldest first."""
-    blobs: dict[str, bytes] = field(default_factory=dict)
-    """Blob contents by blob id."""
+    blobs: Mapping[str, bytes] = field(default_factory=dict)
+    """Blob contents by blob id (a :class:`Blobs`, read lazily when not prefetched)."""
     in_head: set[str] = field(default_factory=set)
-    """Policy files committed in HEAD (a branch may add one that the publishing branch lacks)."""
+    """Policy files without history on the branch that HEAD has committed (a branch may add
+    one that the publishing branch lacks); only those are looked up."""
 
 
 def git(args: list[str], cwd: str | Path, *, check: bool = True) -> subprocess.CompletedProcess:
@@ -99,6 +100,17 @@ def repo_root(path: str | Path) -> Path:
             "Build from a clone of the repository (commit the content first). " + FETCH_FIX,
             proc.stderr.decode("utf-8", "replace"))
     return Path(proc.stdout.decode().strip())
+
+
+def _repo_info(path: str | Path) -> tuple[Path, bool]:
+    """``(top of the work tree, whether the clone is shallow)`` with one git call."""
+    proc = git(["rev-parse", "--show-toplevel", "--is-shallow-repository"], path, check=False)
+    lines = proc.stdout.decode().split("\n")
+    if proc.returncode != 0 or len(lines) < 2:
+        repo_root(path)  # raises with the explanation
+        raise HistoryError(f"git could not describe the repository at {path}",
+                           proc.stderr.decode("utf-8", "replace"))
+    return Path(lines[0]).resolve(), lines[1].strip() == "true"
 
 
 def is_shallow(root: str | Path) -> bool:
@@ -157,7 +169,7 @@ def set_source_date_epoch(path: str | Path) -> str | None:
     return str(stamp)
 
 
-def read_history(files: Iterable[str | Path], branch: str = "main") -> History:
+def read_history(files: Iterable[str | Path], branch: str = "main", *, prefetch: bool = True) -> History:
     """Read the first-parent history of ``files`` on ``branch``, with every blob it needs.
 
     One ``git log`` lists the commits, following renames; one ``git cat-file --batch``
@@ -166,6 +178,7 @@ def read_history(files: Iterable[str | Path], branch: str = "main") -> History:
     Args:
         files: the policy files as they are in the working tree (absolute or relative paths).
         branch: the publishing branch.
+        prefetch: read every blob now (else on first access, or by ``history.blobs.prefetch``).
 
     Raises:
         HistoryError: not a repository, a shallow clone, a missing branch.
@@ -173,20 +186,27 @@ def read_history(files: Iterable[str | Path], branch: str = "main") -> History:
     files = [Path(f).resolve() for f in files]
     if not files:
         raise HistoryError("no policy files to read the history of")
-    root = repo_root(files[0].parent).resolve()
-    if is_shallow(root):
+    root, shallow = _repo_info(files[0].parent)
+    if shallow:
         raise HistoryError(
             "this clone is shallow: its git history is cut off, so the posting dates of "
             "earlier versions are unknown (and no date is ever guessed). " + FETCH_FIX)
     ref = resolve_branch(root, branch)
     wanted = {f.relative_to(root).as_posix(): f for f in files}
     history = History(root, ref)
-    history.in_head = _in_head(root, list(wanted))
     commits = _log(root, ref)
     for path in wanted:
         history.revisions[path] = _follow(path, commits)
-    needed = {r.blob for revs in history.revisions.values() for r in revs}
-    history.blobs = read_blobs(root, sorted(needed))
+    missing = [p for p, revs in history.revisions.items() if not revs]
+    if missing:  # a branch may add a policy that the publishing branch lacks
+        history.in_head = _in_head(root, missing)
+    blobs = Blobs(root)
+    history.blobs = blobs
+    if prefetch:
+        try:
+            blobs.prefetch(r.blob for revs in history.revisions.values() for r in revs)
+        finally:
+            blobs.close()
     return history
 
 
@@ -256,45 +276,101 @@ def _follow(path: str, commits: list[tuple[Commit, list[_Change]]]) -> list[Revi
     return found
 
 
-def read_blobs(root: str | Path, blobs: list[str]) -> dict[str, bytes]:
-    """Read ``blobs`` with one ``git cat-file --batch``.
+class Blobs(Mapping[str, bytes]):
+    """Blob contents by id, read through one long-lived ``git cat-file --batch``.
 
-    The requests are written from a thread while this one reads: writing them all
-    first would deadlock once both pipes are full.
+    :meth:`prefetch` asks for many blobs at once: the requests are written from a thread
+    while this one reads the answers (writing them all first would deadlock once both
+    pipes are full). A blob not prefetched is read on first access by alternating one
+    request and one answer on the same process. :meth:`close` ends the process; the
+    blobs read so far stay available.
     """
-    if not blobs:
-        return {}
-    try:
-        proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=str(root), env=_git_env(),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except FileNotFoundError:
-        raise HistoryError("git is not installed, and versions come from git history") from None
 
-    def feed() -> None:
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._data: dict[str, bytes] = {}
+        self._proc: subprocess.Popen | None = None
+
+    def __getitem__(self, sha: str) -> bytes:
+        if sha not in self._data:
+            self.prefetch([sha])
+        return self._data[sha]
+
+    def __contains__(self, sha: object) -> bool:
+        return sha in self._data
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _start(self) -> subprocess.Popen:
+        if self._proc is None or self._proc.poll() is not None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"], cwd=str(self.root), env=_git_env(),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            except FileNotFoundError:
+                raise HistoryError("git is not installed, and versions come from git history") from None
+        return self._proc
+
+    def prefetch(self, shas: Iterable[str]) -> None:
+        """Read every blob of ``shas`` not read yet, in one exchange with git."""
+        wanted = sorted({s for s in shas if s not in self._data})
+        if not wanted:
+            return
+        proc = self._start()
+        request = "".join(f"{b}\n" for b in wanted).encode()
+        failure: list[BaseException] = []
+
+        def feed() -> None:
+            try:
+                proc.stdin.write(request)
+                proc.stdin.flush()
+            except (BrokenPipeError, OSError) as e:  # git died; its stderr says why
+                failure.append(e)
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
         try:
-            proc.stdin.write("".join(f"{b}\n" for b in blobs).encode())
-        except BrokenPipeError:  # git died; its stderr says why
-            pass
+            for _ in wanted:
+                header = proc.stdout.readline()
+                parts = header.split()
+                if len(parts) != 3:
+                    self.close()
+                    raise HistoryError(
+                        f"git cat-file could not read {header.decode(errors='replace').strip() or 'a blob'}")
+                size = int(parts[2])
+                self._data[parts[0].decode()] = proc.stdout.read(size)
+                proc.stdout.read(1)  # the newline after each object
         finally:
-            proc.stdin.close()
+            writer.join()
 
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    out: dict[str, bytes] = {}
-    stream = proc.stdout
-    try:
-        for _ in blobs:
-            header = stream.readline()
-            parts = header.split()
-            if len(parts) != 3:
-                raise HistoryError(f"git cat-file could not read blob {header.decode(errors='replace').strip()}",
-                                   proc.stderr.read().decode("utf-8", "replace") if proc.poll() else "")
-            size = int(parts[2])
-            out[parts[0].decode()] = stream.read(size)
-            stream.read(1)  # the newline after each object
-    finally:
-        writer.join()
-        stream.close()
+    def close(self) -> None:
+        """End the git process (blobs already read stay available)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            try:
+                stream.close()
+            except OSError:  # pragma: no cover - already closed by a dying git
+                pass
         proc.wait()
-        proc.stderr.close()
-    return out
+
+    def __del__(self) -> None:  # pragma: no cover - best effort when a caller forgets close()
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+def read_blobs(root: str | Path, blobs: list[str]) -> dict[str, bytes]:
+    """Read ``blobs`` with one ``git cat-file --batch`` and return them by id."""
+    store = Blobs(root)
+    try:
+        store.prefetch(blobs)
+    finally:
+        store.close()
+    return {b: store[b] for b in blobs}

@@ -90,6 +90,11 @@ def read_policy(raw: bytes, path: str, *, migrations: Mapping[int, Migration] = 
     if not isinstance(data, dict):
         raise ContentError("the top level is not a mapping of policy fields", path, 1)
     data = upgrade(data, path, migrations=migrations, target=target)
+    return policy_from_data(data, path, target=target)
+
+
+def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VERSION) -> Policy:
+    """Build the public policy from plain data of the current schema, tolerantly (see :func:`read_policy`)."""
     counter = [0]
     clauses = data.get("clauses")
     if not isinstance(clauses, list) or not clauses:
@@ -146,3 +151,31 @@ def _clause(data: Any, path: str, counter: list[int]) -> Clause:
         training=None,  # staff-only: never part of a published version
         source=Source(path, 1),
     )
+
+
+def policy_data(policy: Policy) -> dict[str, Any]:
+    """The public fields of ``policy`` as plain data, exactly as written (for the history cache).
+
+    ``policy_from_data(policy_data(p))`` gives ``p`` back, apart from source lines.
+    """
+    def clause(c: Clause) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": c.id, "title": c.title}
+        for name in ("body", "summary"):
+            if getattr(c, name) is not None:
+                out[name] = getattr(c, name)
+        if c.contact:
+            out["contact"] = True
+        if c.clauses:
+            out["clauses"] = [clause(k) for k in c.clauses]
+        return out
+
+    contact: dict[str, Any] = {"role": policy.contact.role}
+    if policy.contact.postal_address:
+        contact["postal_address"] = list(policy.contact.postal_address)
+    for name in ("email", "phone"):
+        if getattr(policy.contact, name) is not None:
+            contact[name] = getattr(policy.contact, name)
+    return {"schema_version": policy.schema_version, "id": policy.id, "title": policy.title,
+            "organisation": policy.organisation, "jurisdiction": policy.jurisdiction,
+            "language": policy.language, "contact": contact,
+            "clauses": [clause(c) for c in policy.clauses]}

@@ -85,7 +85,8 @@ def gather(settings: Settings, *, pdf_links: "archive.PdfLinks | None" = None) -
     policies = loader.load_all(settings.content_dir)
     site = SiteModel(settings, policies)
     histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
-                                  notice_days=settings.notice_days, today=settings.today)
+                                  notice_days=settings.notice_days, today=settings.today,
+                                  cache_dir=settings.cache_dir)
     if pdf_links is None and settings.pdf:
         # PDFs come before the pages: they link each PDF with its size, and
         # versions.json carries its SHA-256 (issue 4).

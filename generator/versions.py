@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import history as git_history
 from . import migrate
 from .errors import ContentError, HistoryError, PolicyError
 from .model import Policy, PolicyVersion
+from .schema import SCHEMA_VERSION
 
 TODAY_ENV = "POLICY_TODAY"
 """Environment variable that overrides the build day (``YYYY-MM-DD``).
@@ -84,49 +86,118 @@ def build_day(today: date | None, timezone: str) -> date:
 
 Reader = Callable[[bytes, str], Policy]
 
+CACHE_FORMAT = 1
+"""Bump when what the history cache stores changes (or the historic reader reads differently)."""
 
-def build_versions(current: Policy | None, revisions: list[git_history.Revision], blobs: dict[str, bytes], *,
+
+class BlobCache:
+    """What each blob of the history holds, kept between builds (a blob id never changes content).
+
+    ``blobs`` maps a blob id to its public text's SHA-256 (or ``["error", message]`` for a
+    blob that cannot be read); ``texts`` maps a text's SHA-256 to its public fields
+    (:func:`migrate.policy_data`). A warm build then parses no YAML at all: it reads only
+    the blobs that start a version, for their source text.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.blobs: dict[str, Any] = {}
+        self.texts: dict[str, dict] = {}
+        self.dirty = False
+        if path is not None and path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("format") == CACHE_FORMAT and data.get("schema") == SCHEMA_VERSION:
+                    self.blobs, self.texts = dict(data["blobs"]), dict(data["texts"])
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                pass  # a damaged cache is only slower
+
+    @staticmethod
+    def in_dir(cache_dir: Path | None) -> "BlobCache":
+        return BlobCache(Path(cache_dir) / "history.json" if cache_dir else None)
+
+    def save(self) -> None:
+        if not self.dirty or self.path is None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"format": CACHE_FORMAT, "schema": SCHEMA_VERSION,
+                                       "blobs": self.blobs, "texts": self.texts}), encoding="utf-8")
+            os.replace(tmp, self.path)
+            self.dirty = False
+        except OSError:
+            pass  # read-only checkout: build without the cache
+
+
+def build_versions(current: Policy | None, revisions: list[git_history.Revision], blobs: Mapping[str, bytes], *,
                    timezone: str = "Pacific/Auckland", notice_days: int = 0, today: date,
-                   path: str = "", reader: Reader = migrate.read_policy) -> PolicyHistory:
+                   path: str = "", reader: Reader = migrate.read_policy,
+                   cache: BlobCache | None = None) -> PolicyHistory:
     """Turn one file's first-parent revisions into numbered versions with dates and statuses.
 
     Args:
         current: the working tree's policy (``None`` to skip draft detection).
         revisions: the file's revisions, oldest first (from :func:`history.read_history`).
-        blobs: blob contents by id.
+        blobs: blob contents by id (a :class:`history.Blobs` reads missing ones on access).
         timezone: where a posting instant becomes an effective date.
         notice_days: days from posting to taking effect.
         today: the build day.
         path: the file's path, for messages.
         reader: blob → policy (the tolerant historic reader by default).
+        cache: what earlier builds learnt about these blobs (only with the default reader).
 
     Returns:
         The policy's history. A text that returns to an earlier one is a new version.
     """
     tz = zone(timezone)
-    parsed: dict[str, Policy | ContentError] = {}
+    if reader is not migrate.read_policy:
+        cache = None  # the cache holds what the default reader makes of a blob
+    known = cache.blobs if cache is not None else {}
+    if hasattr(blobs, "prefetch"):  # one exchange with git for every blob not yet known
+        blobs.prefetch(r.blob for r in revisions if r.blob not in known)
+    read: dict[str, Policy] = {}
+    entries: dict[str, Any] = {}
     warnings: list[str] = []
-    found: list[tuple[git_history.Revision, Policy, str, str]] = []
+    found: list[tuple[git_history.Revision, str]] = []
     last_sha = None
     for rev in revisions:
-        if rev.blob not in parsed:
+        entry = entries.get(rev.blob, known.get(rev.blob))
+        if entry is None:
             try:
-                parsed[rev.blob] = reader(blobs[rev.blob], f"{rev.path}@{rev.commit.sha[:12]}")
+                policy = reader(blobs[rev.blob], f"{rev.path}@{rev.commit.sha[:12]}")
             except ContentError as e:  # such a commit broke the build: nothing was published
-                parsed[rev.blob] = e
-                warnings.append(f"{e.location}: skipped, it cannot be read ({e.message})")
-        policy = parsed[rev.blob]
-        if isinstance(policy, ContentError):
+                entry = ["error", f"{e.location}: skipped, it cannot be read ({e.message})"]
+            else:
+                entry = policy.text_sha256()
+                read.setdefault(entry, policy)
+                if cache is not None and entry not in cache.texts:
+                    cache.texts[entry] = migrate.policy_data(policy)
+            if cache is not None:
+                cache.blobs[rev.blob] = entry
+                cache.dirty = True
+        entries[rev.blob] = entry
+        if isinstance(entry, list):
+            if entry[1] not in warnings:
+                warnings.append(entry[1])
             continue
-        canonical = policy.canonical_text()
-        sha = policy.text_sha256()
-        if sha != last_sha:
-            found.append((rev, policy, sha, canonical))
-            last_sha = sha
+        if entry != last_sha:
+            found.append((rev, entry))
+            last_sha = entry
 
+    if hasattr(blobs, "prefetch"):  # the source text of each version, in one more exchange
+        blobs.prefetch(rev.blob for rev, _ in found)
     versions: list[PolicyVersion] = []
     floor: datetime | None = None
-    for number, (rev, policy, sha, canonical) in enumerate(found, 1):
+    for number, (rev, sha) in enumerate(found, 1):
+        name = f"{rev.path}@{rev.commit.sha[:12]}"
+        policy = read.get(sha)
+        if policy is None:
+            try:
+                policy = migrate.policy_from_data(cache.texts[sha], name)
+            except (KeyError, AttributeError, ContentError):  # cache damaged: read the blob itself
+                policy = reader(blobs[rev.blob], name)
+            read[sha] = policy
         posted = rev.commit.committed_at
         # A committer clock set back cannot date a version before the one it follows.
         counted = posted if floor is None or posted >= floor else floor
@@ -167,8 +238,12 @@ def _statuses(versions: list[PolicyVersion], today: date) -> list[PolicyVersion]
 
 
 def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str = "Pacific/Auckland",
-             notice_days: int = 0, today: date | None = None) -> dict[str, PolicyHistory]:
+             notice_days: int = 0, today: date | None = None,
+             cache_dir: Path | None = None) -> dict[str, PolicyHistory]:
     """The history of every policy (loaded from the working tree), read from git in one pass.
+
+    With ``cache_dir``, what each blob holds is remembered in ``cache_dir/history.json``
+    so that later builds parse only new blobs.
 
     Raises:
         HistoryError: not a repository, shallow clone, missing branch, or a policy that was
@@ -176,8 +251,19 @@ def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str 
     """
     policies = list(policies)
     files = [Path(p.source.path) for p in policies]
-    hist = git_history.read_history(files, branch)
+    hist = git_history.read_history(files, branch, prefetch=False)
     day = build_day(today, timezone)
+    cache = BlobCache.in_dir(cache_dir)
+    out: dict[str, PolicyHistory] = {}
+    try:
+        out = _read_each(policies, files, hist, branch, timezone, notice_days, day, cache)
+    finally:
+        hist.blobs.close()
+    cache.save()
+    return out
+
+
+def _read_each(policies, files, hist, branch, timezone, notice_days, day, cache) -> dict[str, PolicyHistory]:
     out: dict[str, PolicyHistory] = {}
     for policy, file in zip(policies, files):
         rel = file.resolve().relative_to(hist.root).as_posix()
@@ -188,5 +274,5 @@ def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str 
                 f"published version and no date. Commit it and merge it into '{branch}' to publish "
                 f"it. If it is committed, the clone may lack history: " + git_history.FETCH_FIX)
         out[policy.id] = build_versions(policy, revisions, hist.blobs, timezone=timezone,
-                                        notice_days=notice_days, today=day, path=rel)
+                                        notice_days=notice_days, today=day, path=rel, cache=cache)
     return out

@@ -297,3 +297,40 @@ def test_historic_reader_and_loader_agree_on_the_real_policy(project_root):
     strict = loader.load_policy(path)
     historic = migrate.read_policy(path.read_bytes(), "content/privacy-policy.yaml@HEAD")
     assert historic.canonical_text() == strict.canonical_text()
+
+
+# -- the history cache ---------------------------------------------------------------
+
+def test_warm_cache_reads_only_the_blobs_that_start_a_version(repo, tmp_path):
+    from generator import history
+
+    for i in range(5):  # comment-only edits: blobs that make no version
+        repo.write_policy(policy_yaml(TEXT_A, comment=f"note {i}"))
+        repo.commit(f"Note {i}", f"2026-03-0{i + 2}T10:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-03-08T10:00:00+13:00")
+    cache_dir = tmp_path / "cache"
+    cold = history_of(repo, "2026-03-09", cache_dir=cache_dir)
+    assert (cache_dir / "history.json").is_file()
+
+    policy = loader.load_all(repo.path / "content")[0]
+    h = history.read_history([repo.path / POLICY_FILE], "main", prefetch=False)
+    revs = h.revisions[POLICY_FILE]
+    assert len(revs) == 7
+    warm = versions.build_versions(policy, revs, h.blobs, today=date(2026, 3, 9),
+                                   cache=versions.BlobCache.in_dir(cache_dir))
+    h.blobs.close()
+    assert len(h.blobs) == 2  # the two version blobs, for their source text; nothing else
+    assert summary(warm) == summary(cold) == [(1, "superseded", "2026-03-01", "2026-03-08"),
+                                              (2, "in-force", "2026-03-08", None)]
+    assert [v.policy.canonical_text() for v in warm.versions] == [v.policy.canonical_text() for v in cold.versions]
+    assert [v.source_text for v in warm.versions] == [v.source_text for v in cold.versions]
+
+
+def test_damaged_cache_is_only_slower(repo, tmp_path):
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / "history.json").write_text("{not json")
+    assert summary(history_of(repo, "2026-03-02", cache_dir=cache_dir)) == [(1, "in-force", "2026-03-01", None)]
+    (cache_dir / "history.json").write_text('{"format": 1, "schema": 1, "blobs": {}, "texts": 3}')
+    assert summary(history_of(repo, "2026-03-02", cache_dir=cache_dir)) == [(1, "in-force", "2026-03-01", None)]
