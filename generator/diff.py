@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from markupsafe import escape
@@ -346,10 +346,10 @@ def training_impact(old: Policy | None, new: Policy, checklists: Iterable[Any] |
     Args:
         old: The published version (``None`` if none yet).
         new: The edited version.
-        checklists: Loaded checklists, if any. Each needs ``id``, ``title`` and
-            ``items``; an item needs ``id`` and ``text`` (or ``title``) and names
-            what it covers in ``clause``/``clauses`` and ``question``/``questions``
-            (or ``quiz``) attributes.
+        checklists: Loaded checklists (:class:`generator.checklists.Checklist`, or
+            mappings of the same shape); those of another ``policy`` are skipped.
+            An item names what it covers in ``clauses`` and ``questions`` and is
+            worded by its ``title`` or ``statement``.
         diff: ``diff_policies(old, new)`` when the caller already has it.
 
     Returns:
@@ -428,6 +428,11 @@ def _attr(obj: Any, name: str, default: Any = None) -> Any:
     return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
 
 
+def _number_key(number: str) -> tuple[int, ...]:
+    """``2.10`` after ``2.9``: clause numbers compared as numbers."""
+    return tuple(int(p) for p in number.split(".") if p.isdigit())
+
+
 def _checklist_items(checklist: Any, clauses: set[str], questions: set[str],
                      places: dict[str, tuple[Place, Clause]]) -> Iterator[TrainingItem]:
     cl_id = str(_attr(checklist, "id", ""))
@@ -435,7 +440,7 @@ def _checklist_items(checklist: Any, clauses: set[str], questions: set[str],
     for item in _attr(checklist, "items", ()) or ():
         refs_c = _names(item, "clause", "clauses", "read")
         refs_q = _names(item, "question", "questions", "quiz")
-        hit_c = sorted(refs_c & clauses, key=lambda c: places[c][0].number if c in places else "")
+        hit_c = sorted(refs_c & clauses, key=lambda c: _number_key(places[c][0].number if c in places else ""))
         hit_q = refs_q & questions
         if not hit_c and not hit_q:
             continue
