@@ -149,6 +149,10 @@ def head_commit_time(root: str | Path) -> int | None:
     return int(text) if proc.returncode == 0 and text else None
 
 
+_epoch_set_here: str | None = None
+"""The ``SOURCE_DATE_EPOCH`` this process set itself, if any."""
+
+
 def set_source_date_epoch(path: str | Path) -> str | None:
     """Set ``SOURCE_DATE_EPOCH`` to HEAD's committer time unless it is already set.
 
@@ -156,8 +160,11 @@ def set_source_date_epoch(path: str | Path) -> str | None:
     builds of one commit on different days would differ. Returns the value in force, or
     ``None`` outside a repository.
     """
-    if os.environ.get("SOURCE_DATE_EPOCH"):
-        return os.environ["SOURCE_DATE_EPOCH"]
+    global _epoch_set_here
+    current = os.environ.get("SOURCE_DATE_EPOCH")
+    # A value the user set wins; ours is refreshed (`mkdocs serve` rebuilds after new commits).
+    if current and current != _epoch_set_here:
+        return current
     try:
         root = repo_root(path)
     except HistoryError:
@@ -165,7 +172,7 @@ def set_source_date_epoch(path: str | Path) -> str | None:
     stamp = head_commit_time(root)
     if stamp is None:
         return None
-    os.environ["SOURCE_DATE_EPOCH"] = str(stamp)
+    os.environ["SOURCE_DATE_EPOCH"] = _epoch_set_here = str(stamp)
     return str(stamp)
 
 

@@ -113,5 +113,10 @@ def test_source_date_epoch_is_head_commit_time_unless_set(tmp_path, monkeypatch)
     expected = int(datetime(2026, 3, 1, 10, tzinfo=timezone(timedelta(hours=13))).timestamp())
     assert history.set_source_date_epoch(repo.path) == str(expected)
     assert os.environ["SOURCE_DATE_EPOCH"] == str(expected)
+    # A later commit (as under `mkdocs serve`) moves the value this process set…
+    repo.write("README.md", "x\n")
+    repo.commit("Later", "2026-03-02T10:00:00+13:00")
+    assert history.set_source_date_epoch(repo.path) == str(expected + 86400)
+    # …but a value the user set is kept.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "12345")
     assert history.set_source_date_epoch(repo.path) == "12345"
