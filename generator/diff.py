@@ -43,6 +43,15 @@ FIELD_LABELS = {
 }
 
 
+CHANGED_NAMES = {
+    "title": "the title",
+    "summary": "the summary",
+    "body": "the wording",
+    "contact": "the contact details",
+}
+"""How a changed clause field is named in "Changed: the title and the wording."."""
+
+
 @dataclass(frozen=True)
 class Place:
     """Where a clause sits in one version."""
@@ -669,8 +678,8 @@ def what_happened(c: ClauseChange) -> tuple[str, str]:
     lead, parts = "Moved.", []
     if c.fields:
         lead = "Changed:"
-        parts.append(", ".join(f.label.lower() if f.name != "summary" else "the summary"
-                               for f in c.fields) + ".")
+        names = [CHANGED_NAMES.get(f.name, f.label.lower()) for f in c.fields]
+        parts.append((", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + ".")
     if c.moved:
         old_p, new_p = c.old_place, c.new_place
         if old_p.parent_id != new_p.parent_id:

@@ -177,7 +177,7 @@ def test_a_clause_moved_under_another_parent_and_edited_is_moved_and_changed():
     assert d.summary() == "1 clause changed, 1 moved"
     md = changes_markdown(d, old_label="version 1", new_label="version 2", new_url="../")
     text_out = page_text(html(md))
-    assert "Changed: text. It moved under “How long we keep it” (it was clause 2.2)." in text_out
+    assert "Changed: the wording. It moved under “How long we keep it” (it was clause 2.2)." in text_out
     assert "We may study how the [deleted: site] [inserted: website] is used." in text_out
 
 
@@ -277,7 +277,7 @@ def test_changes_page_lists_each_clause_with_number_title_what_and_link():
     assert [h[0] for h in headings] == ["change-keep", "change-cookies"]
     assert page_text(headings[0][1]) == "3 How long we keep it"
     assert page_text(headings[1][1]) == "4 Cookies"
-    assert "Changed: text." in text
+    assert "Changed: the wording." in text
     assert "Added. This clause is new." in text
     assert "We keep it for [deleted: seven] [inserted: ten] years." in text
     assert "[inserted: We use two cookies.]" in text

@@ -80,7 +80,7 @@ def test_branch_diff_merge_build(tmp_path):
     out = text.stdout
     assert "On merge this becomes version 2 of the Privacy Policy, effective on the merge date" in out
     assert "Compared with version 1 (in force, effective 1 March 2026): 1 clause changed." in out
-    assert "1.2 Recording of calls\n    Changed: text.\n" in out
+    assert "1.2 Recording of calls\n    Changed: the wording.\n" in out
     assert "Note that we [-generally-] record {+all+} outbound calls for operational and" in out
     redo = out.split("Training staff will have to redo:\n", 1)[1]
     redo_lines = [ln.strip() for ln in redo.splitlines() if ln.startswith("  - ")]
