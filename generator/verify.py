@@ -122,6 +122,10 @@ def verify_against_site(path: Path, site_dir: Path) -> Verdict:
     if claim is not None:
         for r in records:
             if r["policy"] == claim.policy_id and r.get("version") == claim.number:
+                if r.get("text_sha256") and r["text_sha256"] != claim.text_sha256:
+                    return _not_genuine(str(path), (
+                        f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version "
+                        f"{claim.number}, but the text it carries is not the text of that version"))
                 return _modified(str(path), claim, r.get("pdf_sha256", "?"), sha)
     names = ", ".join(sorted({r["policy"] for r in records}))
     if claim is not None:

@@ -148,3 +148,19 @@ def test_a_version_this_site_never_published(built, tmp_path):
         assert result.returncode == 1
         assert (f"it says it is Privacy Policy ({PID}) version 3, but no such version has been published"
                 in result.stderr), result.stderr
+
+
+@pytest.mark.parametrize("mode", ["site", "git"])
+def test_a_pdf_carrying_another_text_is_not_genuine(built, tmp_path, mode):
+    """Someone swapped the attached canonical text for an edited one."""
+    project, site = built
+    doc = pikepdf.open(site / PDF_V2)
+    name = f"{PID}-v2.json"
+    text = doc.attachments[name].get_file().read_bytes().replace(b"three business days", b"thirty business days")
+    doc.attachments[name] = pikepdf.AttachedFileSpec(doc, text, filename=name)
+    pdf = tmp_path / "swapped.pdf"
+    doc.save(pdf)
+    result = _verify(project, pdf, *(["--site", str(site)] if mode == "site" else []))
+    assert result.returncode == 1
+    assert (f"it says it is Privacy Policy ({PID}) version 2, but the text it carries is not the text "
+            "of that version") in result.stderr, result.stderr
