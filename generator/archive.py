@@ -185,7 +185,8 @@ class _Layout:
             "version_header.md", v=v, draft_label=DRAFT_LABEL,
             page_link=rel(here, self.src(v)) if changes else None,
             changes_link=None if changes else rel(here, self.src(v, changes=True)),
-            versions_link=rel(here, f"{self.pid}/versions/index.md"),
+            versions_link=(None if here == f"{self.pid}/versions/index.md"
+                           else rel(here, f"{self.pid}/versions/index.md")),
             pdf=pdf)
 
     def status_banner(self, here: str, v: PolicyVersion) -> tuple[str, str]:
