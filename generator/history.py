@@ -136,6 +136,12 @@ def resolve_branch(root: str | Path, branch: str) -> str:
     for ref in candidates:
         if git(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], root, check=False).returncode == 0:
             return ref
+    if "/" in branch and not branch.startswith("refs/"):
+        # "origin/main": say so plainly rather than list "origin/origin/main".
+        remote, _, name = branch.partition("/")
+        raise HistoryError(
+            f"the branch '{branch}' is not in this clone. Fetch it (`git fetch {remote} {name}`). "
+            + FETCH_FIX)
     raise HistoryError(
         f"the publishing branch '{branch}' is not in this clone (neither '{branch}' nor "
         f"'origin/{branch}' exists). Fetch it (`git fetch origin {branch}`), or set `branch:` "

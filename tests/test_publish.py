@@ -225,6 +225,10 @@ def test_first_version_and_missing_base(tmp_path):
     assert missing.returncode == 1
     assert "the publishing branch 'main' is not in this clone" in missing.stderr
     assert "fetch-depth: 0" in missing.stderr
+    remote = policy_cli(repo.path, "diff", "--base", "origin/main")
+    assert remote.returncode == 1
+    assert remote.stderr.startswith("the branch 'origin/main' is not in this clone. "
+                                    "Fetch it (`git fetch origin main`).")
     first = policy_cli(repo.path, "diff", "--base", "first")
     assert first.returncode == 0, first.stderr
     assert first.stdout == "No change to the public text.\n"
