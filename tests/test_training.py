@@ -187,7 +187,7 @@ def test_the_checklist_page_reads_without_javascript(builds, policy):
     form.feed(article)
     text = re.sub(r"\s+", " ", "".join(form.text))
     assert "Trains on: Privacy Policy, version 1, in force from 2 March 2026." in text
-    assert "JavaScript is off." in article and "<noscript>" in article
+    assert '<p class="training-noscript" data-nojs><strong>JavaScript is off.</strong>' in article
     questions = {q.id: q for _, q in policy.training_questions()}
     assert len(form.fieldsets) == len(questions) == 17
     for fs in form.fieldsets:

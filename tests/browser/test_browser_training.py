@@ -92,6 +92,7 @@ def test_complete_all_staff_with_the_keyboard_only(page, base_url, answer_key):
     page.goto(f"{base_url}/one/training/all-staff/")
     data = page_data(page)
     assert page.inner_text("#training-progress-text") == "0 of 10 items done."
+    assert page.get_by_text("JavaScript is off.").is_hidden()
     for item in data["items"]:
         if item["kind"] == "quiz":
             for qid in item["questions"]:
@@ -254,3 +255,24 @@ def test_the_page_source_holds_no_plaintext_answer(base_url, answer_key, checkli
             if (c.id,) != tuple(truth.answer):
                 assert digest([c.id]) != q["answer_hash"]
         assert q["salt"] not in script
+
+
+def test_the_checklist_reads_without_javascript(browser, base_url, answer_key):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/one/training/all-staff/")
+        assert page.get_by_text("JavaScript is off.").is_visible()
+        assert page.get_by_text("Note that we generally record outbound calls").is_visible()
+        assert page.get_by_text("What this means for you").first.is_visible()
+        q = answer_key["access-phone-copy"]
+        assert page.locator(f"#q-{q.id} legend").is_visible()
+        for c in q.choices:
+            assert page.get_by_label(c.text).is_visible()
+        # Controls that need the script stay out of the way.
+        assert page.locator("[data-check]").first.is_hidden()
+        assert page.locator("#training-progress").is_hidden()
+        assert page.locator("#training-finish").is_hidden()
+        assert page.get_by_text("Your result appears here when you have done every item").is_visible()
+    finally:
+        context.close()
