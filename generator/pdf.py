@@ -392,13 +392,39 @@ class PdfCache:
         assert self.folder is not None
         return self.folder / key[:2] / f"{key}.pdf"
 
+    MAX_UNUSED_DAYS = 60
+    """A PDF no build has used for this long (an old draft, an old template) is removed."""
+
     def get(self, key: str) -> bytes | None:
         if self.folder is None:
             return None
+        path = self._path(key)
         try:
-            return self._path(key).read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
+        try:
+            os.utime(path)  # the file's time is its last use, for prune()
+        except OSError:
+            pass
+        return data
+
+    def prune(self, now: float | None = None) -> int:
+        """Remove PDFs unused for :attr:`MAX_UNUSED_DAYS`; returns how many."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        import time
+
+        limit = (now if now is not None else time.time()) - self.MAX_UNUSED_DAYS * 86400
+        removed = 0
+        for file in self.folder.glob("*/*.pdf"):
+            try:
+                if file.stat().st_mtime < limit:
+                    file.unlink()
+                    removed += 1
+            except OSError:
+                pass
+        return removed
 
     def put(self, key: str, data: bytes) -> None:
         if self.folder is None:
@@ -500,6 +526,7 @@ def render_versions(versions: Iterable[PolicyVersion], settings, *,
         else:
             missing[k] = make_job(v, settings, key)
     if not missing:
+        cache.prune()
         return out
     count = workers or min(len(missing), os.cpu_count() or 1)
     if count <= 1 or len(missing) == 1:
@@ -524,6 +551,7 @@ def render_versions(versions: Iterable[PolicyVersion], settings, *,
         RENDER_COUNT += 1
         cache.put(missing[k].key, data)
         out[k] = RenderedPdf(k[1], missing[k].name, data, hashlib.sha256(data).hexdigest(), False)
+    cache.prune()
     return out
 
 

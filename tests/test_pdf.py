@@ -322,3 +322,19 @@ def test_a_changed_stylesheet_is_a_cache_miss(tmp_path):
     second = pdf.render_version(make_version(), settings)
     assert not second.cached and second.data != first.data
     assert pypdf.PdfReader(io.BytesIO(second.data)).pages[0].mediabox.width == 612  # US letter
+
+
+def test_the_cache_forgets_pdfs_no_build_has_used_for_sixty_days(tmp_path):
+    import time
+
+    settings = make_settings(tmp_path / "cache")
+    pdf.render_version(make_version(3), settings)
+    pdf.render_version(make_version(4), settings)
+    cache = pdf.PdfCache(tmp_path / "cache")
+    old, recent = pdf.version_key(make_version(4), settings), pdf.version_key(make_version(3), settings)
+    long_ago = time.time() - 61 * 86400
+    for key in (old, recent):
+        os.utime(cache._path(key), (long_ago, long_ago))
+    again = pdf.render_version(make_version(3), settings)  # a build that only needs version 3
+    assert again.cached
+    assert [f.stem for f in (tmp_path / "cache" / "pdf").glob("*/*.pdf")] == [recent]
