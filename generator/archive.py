@@ -194,9 +194,12 @@ class _Layout:
         force = self.h.in_force
         to_force = _href(here, f"{self.pid}/index.md")
         if v.is_draft:
-            base = f"version {self.h.latest.number}" if self.h.latest else "no published version"
-            return (f"{DRAFT_LABEL}. This text differs from the published one ({base}); "
-                    "it takes effect only once it is merged into the publishing branch."), "draft"
+            if self.h.latest is None:
+                return (f"{DRAFT_LABEL}. This policy has no published version yet; it takes effect "
+                        "only once it is merged into the publishing branch."), "draft"
+            return (f"{DRAFT_LABEL}. This text differs from the published one (version "
+                    f"{self.h.latest.number}); it takes effect only once it is merged into the "
+                    "publishing branch."), "draft"
         if v.status == "superseded":
             now = (f' <a href="{to_force}">Read the version in force (version {force.number})</a>.'
                    if force else "")

@@ -285,3 +285,21 @@ def test_version_in_an_older_schema_still_renders(tmp_path):
     assert "You may ask for a copy" not in old and "reviewed_by" not in old and "Legal team" not in old
     changes = _html(site, "privacy-policy/v/2/changes/index.html")
     assert "Access" in page_text(changes) and "added" in page_text(changes).lower()
+
+
+def test_new_policy_on_a_branch_is_only_a_draft(tmp_path):
+    repo = GitRepo.project(tmp_path / "proj", checklists=False)
+    (repo.path / POLICY_FILE).unlink()
+    repo.commit("Start", "2026-03-01T10:00:00+13:00")
+    repo.branch("new-policy")
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Add the privacy policy", "2026-03-02T10:00:00+13:00")
+    site = tmp_path / "site"
+    _build_ok(repo.path, site, "2026-03-05")
+    assert _versions(site) == []
+    assert (site / "privacy-policy" / "feed.xml").read_text().count("<entry>") == 0
+    current = _text(site, "privacy-policy/index.html")
+    assert "Draft — not yet published. This policy has no published version yet" in current
+    assert "We collect your name and email." in current
+    assert "No version has been published yet." in _text(site, "privacy-policy/versions/index.html")
+    assert "first version" in _text(site, "privacy-policy/draft/changes/index.html")
