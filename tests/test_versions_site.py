@@ -150,6 +150,13 @@ def test_changes_pages_mark_insertions_and_deletions(story):
     assert any("seven" in page_text(x) for x in re.findall(r"<del[^>]*>(.*?)</del>", v5, re.S))
     v4 = _text(site, "privacy-policy/v/4/changes/index.html")
     assert "Retention" in v4 and "added" in v4.lower()
+    # The squash (version 3) and the revert (version 6) are redlined against the version before.
+    v3 = _html(site, "privacy-policy/v/3/changes/index.html")
+    assert any("any time" in page_text(x) for x in re.findall(r"<ins[^>]*>(.*?)</ins>", v3, re.S))
+    v6 = _html(site, "privacy-policy/v/6/changes/index.html")
+    assert any("seven" in page_text(x) for x in re.findall(r"<ins[^>]*>(.*?)</ins>", v6, re.S))
+    assert any("two" in page_text(x) for x in re.findall(r"<del[^>]*>(.*?)</del>", v6, re.S))
+    assert "compared with version 5" in page_text(v6)
 
 
 def test_versions_page_lists_every_version(story):
