@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
+import anyio
+import anyio.to_thread
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -119,6 +121,9 @@ class Service:
         self.site = site
         self.identity_header = identity_header
         self.admin_token = admin_token
+        # A few writer threads are enough (SQLite takes one writer at a time); forty threads
+        # fighting over the GIL would starve the event loop and stretch the latency tail.
+        self.writers = anyio.CapacityLimiter(2 if records.is_sqlite else 8)
 
     async def submit(self, request: Request) -> Response:
         body = await _read_body(request)
@@ -181,7 +186,7 @@ class Service:
             "address": (request.client.host if request.client else "")[:64],
         }
         try:
-            stored = await run_in_threadpool(self.records.store, values)
+            stored = await anyio.to_thread.run_sync(self.records.store, values, limiter=self.writers)
         except SQLAlchemyError:
             # The page keeps the submission and sends it again: say so rather than "500".
             raise ApiError(503, "the records database is not available just now; "
