@@ -294,6 +294,10 @@ def test_a_retried_submission_id_is_stored_once(client, staff):
     assert (first.status_code, again.status_code) == (201, 200)
     assert first.json()["id"] == again.json()["id"] and again.json()["passed"] is False
     assert len(listing(client)) == 1
+    # Someone else's submission with the same id is theirs, not a way to read Ana's record.
+    other = client.post("/api/completions", json={**body, "email": "bo@example.nz"})
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    assert other.json()["email"] == "bo@example.nz"
 
 
 def test_sqlite_is_wal_with_full_sync(tmp_path):

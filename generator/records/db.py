@@ -30,7 +30,7 @@ schema_info = Table(
 completions = Table(
     "completions", metadata,
     Column("id", String(32), primary_key=True),
-    Column("submission_id", String(64), unique=True),
+    Column("submission_id", String(64)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("checklist", String(64), nullable=False),
     Column("policy", String(64), nullable=False),
@@ -53,6 +53,8 @@ completions = Table(
     Column("address", String(64), nullable=False, default=""),
 )
 
+# A retried submission is found by its id, only among the same person's records.
+Index("ux_completions_submission", completions.c.identity, completions.c.submission_id, unique=True)
 Index("ix_completions_person", completions.c.identity, completions.c.checklist, completions.c.version)
 # One passed record per person, checklist and version, even under concurrent submissions.
 Index("ux_completions_passed", completions.c.identity, completions.c.checklist, completions.c.version,
@@ -209,7 +211,8 @@ class Records:
     def _existing(self, conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
         c = completions.c
         if values.get("submission_id"):
-            row = conn.execute(select(completions).where(c.submission_id == values["submission_id"])).first()
+            row = conn.execute(select(completions).where(
+                c.identity == values["identity"], c.submission_id == values["submission_id"])).first()
             if row is not None:
                 return _record(row._asdict())
         row = conn.execute(select(completions).where(
