@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -12,7 +13,7 @@ from ..errors import ContentErrors, PolicyError
 DEFAULT_DB = "sqlite:///records.db"
 
 
-def _fail(error: PolicyError) -> "NoReturn":  # noqa: F821
+def _fail(error: PolicyError) -> NoReturn:
     click.echo(str(error), err=True)
     if isinstance(error, ContentErrors) and len(error.errors) > 1:
         click.echo(f"{len(error.errors)} problems found.", err=True)
