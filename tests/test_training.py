@@ -230,3 +230,25 @@ def test_the_training_content_is_complete(policy):
     assert {"call-recording", "security", "purposes", "access", "complaints"} <= set(outbound.clause_ids())
     assert {"security-nz-calls", "purposes-text-message", "access-phone-copy", "complaints-on-call",
             "recording-customer-asks"} <= set(outbound.question_ids())
+
+
+def test_a_scheduled_version_is_not_trained_on_until_it_is_in_force(tmp_path):
+    repo = GitRepo.project(tmp_path / "project")
+    config = repo.read("mkdocs.yml")
+    repo.write("mkdocs.yml", config.replace("  - policy:\n", "  - policy:\n      pdf: false\n").replace(
+        "notice_days: 0", "notice_days: 30"))
+    repo.commit("Publish", V1)
+    text = repo.read(POLICY_FILE)
+    body = "Lead Management reserves the right to update this Privacy Policy from\n      time to time."
+    repo.write_policy(text.replace(body, body.replace("from\n      time to time", "at any time")))
+    repo.commit("Change the changes clause", "2026-05-01T10:00:00+12:00")
+    before = build(repo, tmp_path / "before", "2026-05-10")  # version 2 takes effect on 31 May
+    data = read_json(before, "training/all-staff/checklist.json")
+    assert data["version"] == 1 and data["effective_date"] == "2026-04-01"
+    html = (before / "training/all-staff/index.html").read_text(encoding="utf-8")
+    assert "time to time" in html and "at any time" not in html
+    assert len(data["questions"]) == 17  # the training read from version 1's own blob
+    after = build(repo, tmp_path / "after", "2026-05-31")
+    data = read_json(after, "training/all-staff/checklist.json")
+    assert data["version"] == 2 and data["effective_date"] == "2026-05-31"
+    assert "at any time" in (after / "training/all-staff/index.html").read_text(encoding="utf-8")
