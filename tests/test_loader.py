@@ -143,9 +143,12 @@ def test_question_answers_must_be_among_choices(tmp_path):
 def test_canonical_text_ignores_comments_layout_key_order_and_training(tmp_path):
     base = load_policy(POLICY)
     text = POLICY.read_text(encoding="utf-8")
+    # Every clause carries training now (issue 5): edit it rather than add the key.
     edited = ("# a new comment\n" + text).replace(
         "  - id: changes\n    title: Changes to this policy\n",
-        "  - title: Changes to this policy\n    id: changes\n    training:\n      guidance: Staff only.\n")
+        "  - title: Changes to this policy\n    id: changes\n").replace(
+        "Answer customers from the version in force", "Answer customers only from the version in force")
+    assert edited.count("Answer customers only from") == 1
     other = policy_from_doc(yamlsource.parse(edited, str(tmp_path / "p.yaml")))
     assert other.canonical_text() == base.canonical_text()
     changed = policy_from_doc(yamlsource.parse(text.replace("reserves the right", "reserves the full right"), "p.yaml"))
