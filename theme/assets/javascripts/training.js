@@ -373,5 +373,6 @@
 
   $$("[data-js]").forEach(function (n) { n.hidden = false; });
   $$("[data-nojs]").forEach(function (n) { n.hidden = true; });
+  document.documentElement.classList.add("training-js"); // "the script is running" (tests wait for it)
   showAll();
 })();
