@@ -241,22 +241,21 @@
   // the record id shown. Until the service acknowledges it, the submission is kept in
   // localStorage and sent again: on every visit, when the browser is back online, and with
   // backoff while the page stays open. A static host has no /api/health: nothing is sent.
-  var R = { on: false, wait: 2000, timer: 0, Q: "policy-records:pending", DONE: "policy-records:done:" + KEY };
+  var R = { on: false, wait: 2000, timer: 0, Q: "policy-records:pending" };
   function rStore(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* kept for this visit only */ } }
   function rSay(html) {
-    var b = $("#training-record");
-    if (!b) {
-      b = document.createElement("div");
-      b.id = "training-record";
-      b.className = "training-record";
-      b.setAttribute("role", "status");
-      $("#training-outcome").insertAdjacentElement("afterend", b);
+    if (!$("#training-record")) {
+      $("#training-outcome").insertAdjacentHTML("afterend", '<div id="training-record" class="training-record" role="status"></div>');
     }
-    b.innerHTML = html;
+    $("#training-record").innerHTML = html;
   }
   function rShow(rec) {
     rSay(rec.passed ? "<p><strong>Recorded.</strong> Your completion record id is <code>" + esc(rec.id) + "</code>.</p>"
       : "<p><strong>Not recorded as passed:</strong> the records service scored " + rec.score + "%.</p>");
+    var dl = $("#training-certificate dl"); // so the printed record carries the id too
+    if (rec.passed && dl && !$("[data-record-id]", dl)) {
+      dl.insertAdjacentHTML("beforeend", "<dt>Record id</dt><dd data-record-id><code>" + esc(rec.id) + "</code></dd>");
+    }
   }
   function rSend() {
     clearTimeout(R.timer);
@@ -273,7 +272,7 @@
         return res.json().then(function (j) { return [res.status, j]; });
       }).then(function (a) {
         var st = a[0], j = a[1], mine = body.key === KEY;
-        if (st !== 200 && st !== 201 && [400, 409, 413, 422].indexOf(st) < 0) return later();
+        if (st > 499 || st === 401) return later(); // 4xx other than 401: sending again cannot help
         rStore(R.Q, (read(R.Q) || []).filter(function (b) { return b.submission_id !== body.submission_id; }));
         R.wait = 2000;
         if (st < 300) { rStore("policy-records:done:" + body.key, j); if (mine) rShow(j); }
@@ -310,7 +309,7 @@
     fetch("/api/health").then(function (res) { return res.json(); }).then(function (h) {
       if (!h || !h.records) return;
       R.on = true;
-      var done = read(R.DONE), name = $(".training-name");
+      var done = read("policy-records:done:" + KEY), name = $(".training-name");
       if (h.identity === "typed" && name && !S.result) {
         name.insertAdjacentHTML("afterend", '<p class="training-name"><label for="training-email">Your work email, ' +
           'for your completion record</label><br><input type="email" id="training-email" autocomplete="email" maxlength="254"></p>');
