@@ -86,11 +86,88 @@ def read_policy(raw: bytes, path: str, *, migrations: Mapping[int, Migration] = 
     Raises:
         ContentError: the blob cannot be read as a policy at all.
     """
-    data = load_data(raw, path)
-    if not isinstance(data, dict):
-        raise ContentError("the top level is not a mapping of policy fields", path, 1)
-    data = upgrade(data, path, migrations=migrations, target=target)
-    return policy_from_data(data, path, target=target)
+    try:
+        data = _public_nodes(raw, path, target)
+        if data is None:  # an older schema, or YAML this shortcut does not handle: read it all
+            data = load_data(raw, path)
+            if not isinstance(data, dict):
+                raise ContentError("the top level is not a mapping of policy fields", path, 1)
+            data = upgrade(data, path, migrations=migrations, target=target)
+        return policy_from_data(data, path, target=target)
+    except (ValueError, TypeError, OverflowError) as e:  # e.g. a date like 2024-13-45
+        raise ContentError(f"invalid value: {e}", path, 1) from None
+
+
+_TOP_KEYS = frozenset({"schema_version", "id", "title", "organisation", "jurisdiction", "language",
+                       "contact", "clauses"})
+_CLAUSE_KEYS = frozenset({"id", "title", "body", "summary", "contact", "clauses"})
+_STR = "tag:yaml.org,2002:str"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _Fallback(Exception):
+    """The blob needs the full reader (merge keys, another schema)."""
+
+
+def _public_nodes(raw: bytes, path: str, target: int) -> dict[str, Any] | None:
+    """The public fields of a current-schema blob as plain data, building nothing else.
+
+    Most of a policy file is staff training; composing the YAML and constructing only the
+    public fields reads a long history much faster than loading everything. The result is
+    what :func:`load_data` would give for those fields. Returns ``None`` when the blob
+    must be read in full (another schema version, merge keys, not a mapping).
+    """
+    text = yamlsource.decode(raw, path)
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError:
+        return None  # the full reader reports the error with its line
+    except yaml.YAMLError:  # pragma: no cover - every parser error is marked
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    constructor = yaml.constructor.SafeConstructor()
+    counter = [0]
+
+    def value(node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode) and node.tag == _STR:
+            return node.value
+        return constructor.construct_object(node, deep=True)
+
+    def pick(node: yaml.MappingNode, keys: frozenset) -> dict[str, yaml.Node]:
+        out: dict[str, yaml.Node] = {}
+        for key, val in node.value:
+            if key.tag == _MERGE:
+                raise _Fallback
+            if isinstance(key, yaml.ScalarNode) and key.tag == _STR and key.value in keys:
+                out[key.value] = val  # a repeated key: the last one wins, as in yaml.load
+        return out
+
+    def clauses(node: yaml.Node) -> Any:
+        if not isinstance(node, yaml.SequenceNode):
+            return value(node)
+        return [clause(item) for item in node.value]
+
+    def clause(node: yaml.Node) -> Any:
+        counter[0] += 1
+        if counter[0] > MAX_ITEMS:
+            raise ContentError(f"more than {MAX_ITEMS:,} clauses", path, 1)
+        if not isinstance(node, yaml.MappingNode):
+            return value(node)
+        return {k: clauses(v) if k == "clauses" else value(v) for k, v in pick(node, _CLAUSE_KEYS).items()}
+
+    try:
+        fields = pick(root, _TOP_KEYS)
+        version = value(fields["schema_version"]) if "schema_version" in fields else 1
+        if version != target or isinstance(version, bool):
+            return None
+        return {k: clauses(v) if k == "clauses" else value(v) for k, v in fields.items()}
+    except _Fallback:
+        return None
+    except RecursionError:
+        raise ContentError("clauses nested in a loop (a recursive alias)", path, 1) from None
+    except yaml.YAMLError as e:
+        raise ContentError(f"invalid value: {e}", path, 1) from None
 
 
 def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VERSION) -> Policy:
@@ -102,6 +179,10 @@ def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VE
     policy_id = data.get("id")
     if not isinstance(policy_id, str) or not policy_id:
         raise ContentError("no policy id", path, 1)
+    try:
+        top = tuple(_clause(c, path, counter) for c in clauses)
+    except RecursionError:
+        raise ContentError("clauses nested in a loop (a recursive alias)", path, 1) from None
     return Policy(
         id=policy_id,
         title=_text(data.get("title")) or policy_id,
@@ -109,7 +190,7 @@ def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VE
         jurisdiction=_text(data.get("jurisdiction")) or "",
         language=_text(data.get("language")) or "",
         contact=_contact(data.get("contact")),
-        clauses=tuple(_clause(c, path, counter) for c in clauses),
+        clauses=top,
         source=Source(path, 1),
         schema_version=data.get("schema_version", target),
     )

@@ -333,3 +333,45 @@ def test_damaged_cache_is_only_slower(repo, tmp_path):
     assert summary(history_of(repo, "2026-03-02", cache_dir=cache_dir)) == [(1, "in-force", "2026-03-01", None)]
     (cache_dir / "history.json").write_text('{"format": 1, "schema": 1, "blobs": {}, "texts": 3}')
     assert summary(history_of(repo, "2026-03-02", cache_dir=cache_dir)) == [(1, "in-force", "2026-03-01", None)]
+
+
+TRICKY_BLOBS = {
+    "merge key": "id: p\ntitle: T\nbase: &b {title: Shared}\nclauses:\n  - <<: *b\n    id: a\n    body: Text.\n",
+    "alias": "id: p\ntitle: &t Title\nclauses:\n  - id: a\n    title: *t\n    body: Text.\n",
+    "repeated key": "id: p\ntitle: First\ntitle: Second\nclauses:\n  - {id: a, body: Text.}\n",
+    "typed scalars": "id: p\ntitle: 2024\nlanguage: yes\nclauses:\n  - {id: a, title: 1.5, body: null, contact: true}\n",
+    "quoted keys and folded text": "'id': p\n\"title\": T\nclauses:\n  - id: a\n    body: >-\n      one\n      two\n\n      three\n",
+    "training left out": "id: p\ntitle: T\nclauses:\n  - id: a\n    body: Text.\n    training:\n      guidance: Staff only.\n",
+    "older schema field": "schema_version: 1\nid: p\ntitle: T\nowner: legal\nclauses:\n  - {id: a, body: Text., notes: x}\n",
+}
+
+
+@pytest.mark.parametrize("name", list(TRICKY_BLOBS))
+def test_fast_public_reader_equals_loading_everything(name):
+    raw = TRICKY_BLOBS[name].encode()
+    full = migrate.policy_from_data(migrate.upgrade(migrate.load_data(raw, "p.yaml"), "p.yaml"), "p.yaml")
+    assert migrate.read_policy(raw, "p.yaml") == full
+
+
+def test_fast_public_reader_on_the_real_policy(project_root):
+    raw = (project_root / "content" / "privacy-policy.yaml").read_bytes()
+    full = migrate.policy_from_data(migrate.upgrade(migrate.load_data(raw, "p"), "p"), "p")
+    assert migrate.read_policy(raw, "p") == full
+    assert full.clause("collection").training is None
+
+
+def test_recursive_alias_is_refused_not_looped():
+    raw = b"id: p\ntitle: T\nclauses: &c\n  - id: a\n    clauses: *c\n"
+    with pytest.raises(ContentError):
+        migrate.read_policy(raw, "p.yaml")
+    # The same loop behind a merge key goes through the full reader, and is refused there too.
+    raw = b"id: p\ntitle: T\nb: &b {title: X}\nclauses: &c\n  - <<: *b\n    id: a\n    clauses: *c\n"
+    with pytest.raises(ContentError):
+        migrate.read_policy(raw, "p.yaml")
+
+
+def test_invalid_scalar_in_a_historic_blob_is_a_content_error():
+    for raw in (b"id: p\ntitle: 2024-13-45\nclauses: [{id: a}]\n",
+                b"id: p\nx: 2024-13-45\nb: &b {}\nclauses: [{<<: *b, id: a}]\n"):
+        with pytest.raises(ContentError, match="invalid value"):
+            migrate.read_policy(raw, "p.yaml")

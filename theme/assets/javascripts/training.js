@@ -58,7 +58,7 @@
   D.items.forEach(function (it) { ITEM[it.id] = it; });
 
   function $(sel, root) { return (root || document).querySelector(sel); }
-  function $$(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+  function $$(sel, root) { return [].slice.call((root || document).querySelectorAll(sel)); }
   function esc(t) {
     return String(t).replace(/[&<>"]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
   }
@@ -185,7 +185,7 @@
 
   function showCertificate(r) {
     var out = $("#training-outcome"), v = { name: r.name, score: r.score, code: r.code,
-      completed_at: r.completed_at, when: new Date(r.completed_at).toLocaleString() };
+      when: new Date(r.completed_at).toLocaleString() };
     out.innerHTML = $("#training-certificate-template").innerHTML;
     $$("[data-f]", out).forEach(function (n) { n.textContent = v[n.getAttribute("data-f")]; });
     $("time", out).setAttribute("datetime", r.completed_at);
@@ -354,12 +354,8 @@
     if (t.hasAttribute("data-check")) check(t.closest("[data-question]"));
     else if (t.id === "training-finish") finish();
     else if (t.hasAttribute("data-retry")) retry();
-    else if (t.hasAttribute("data-print")) {
-      document.body.classList.add("training-print");
-      window.print();
-    }
+    else if (t.hasAttribute("data-print")) window.print(); // training.css prints the record alone
   });
-  window.addEventListener("afterprint", function () { document.body.classList.remove("training-print"); });
   document.addEventListener("change", function (ev) {
     var t = ev.target;
     if (!t.hasAttribute || !t.hasAttribute("data-confirm")) return;
