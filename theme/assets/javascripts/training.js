@@ -132,6 +132,7 @@
     return n ? Math.floor(right * 100 / n) : 100;
   }
   function announce(text) { $("#training-live").textContent = text; }
+  var OUT = $("#training-outcome"), NAME = $("#training-name");
 
   // ---- showing the state ----
   function showQuestion(fs) {
@@ -184,13 +185,12 @@
   }
 
   function showCertificate(r) {
-    var out = $("#training-outcome"), v = { name: r.name, score: r.score, code: r.code,
-      when: new Date(r.completed_at).toLocaleString() };
-    out.innerHTML = $("#training-certificate-template").innerHTML;
-    $$("[data-f]", out).forEach(function (n) { n.textContent = v[n.getAttribute("data-f")]; });
-    $("time", out).setAttribute("datetime", r.completed_at);
-    $("#training-name").value = r.name;
-    $("#training-name").disabled = true;
+    var v = { name: r.name, score: r.score, code: r.code, when: new Date(r.completed_at).toLocaleString() };
+    OUT.innerHTML = $("#training-certificate-template").innerHTML;
+    $$("[data-f]", OUT).forEach(function (n) { n.textContent = v[n.getAttribute("data-f")]; });
+    $("time", OUT).setAttribute("datetime", r.completed_at);
+    NAME.value = r.name;
+    NAME.disabled = true;
     $("#training-finish").hidden = true;
   }
 
@@ -199,8 +199,7 @@
   }
 
   function finish() {
-    var nameBox = $("#training-name"), out = $("#training-outcome");
-    var name = nameBox.value.replace(/\s+/g, " ").trim();
+    var nameBox = NAME, out = OUT, name = NAME.value.replace(/\s+/g, " ").trim();
     var todo = D.items.filter(function (it) { return !itemDone(it); });
     if (todo.length) {
       out.innerHTML = T("not_finished_html", { list_html: links(todo.map(function (it) {
@@ -329,7 +328,7 @@
     });
     save();
     showAll();
-    $("#training-outcome").innerHTML = "";
+    OUT.innerHTML = "";
     if (first) $("#q-" + first + " input").focus();
     announce(P.text.retry);
   }
