@@ -132,7 +132,8 @@ def versions_command(config_file: Path, today: str | None, as_json: bool) -> Non
                 raise PolicyError(f"--today {today!r}: expected a date as YYYY-MM-DD") from None
         policies = loader.load_all(settings.content_dir)
         histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
-                                      notice_days=settings.notice_days, today=day or settings.today)
+                                      notice_days=settings.notice_days, today=day or settings.today,
+                                      cache_dir=settings.cache_dir)
     except PolicyError as e:
         fail(e)
     out = {}
