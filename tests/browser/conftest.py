@@ -20,6 +20,9 @@ V1_DATE = "2026-03-02T10:00:00+13:00"
 V2_DATE = "2026-06-01T10:00:00+12:00"
 RECORDING = re.compile(r"(Note that we generally record outbound calls for operational and\s+training purposes\.)")
 """Version 2 changes one clause only: call-recording (this sentence ends its body)."""
+V3_DATE = "2026-07-01T10:00:00+12:00"
+EXPLANATION = re.compile(r"Two business days from Monday is")
+"""In the explanation of question complaints-acknowledge (item "complaints" of All staff)."""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -29,7 +32,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def sites(tmp_path_factory) -> Path:
-    """``one/``: the site with version 1 in force; ``two/``: after version 2 (one clause changed).
+    """``one/``: version 1 in force; ``two/``: version 2 (one clause changed); ``three/``: version 2
+    after a training-only edit.
 
     Both are served from one origin, as one site is before and after a release,
     so progress kept in localStorage carries from one to the other.
@@ -46,6 +50,14 @@ def sites(tmp_path_factory) -> Path:
     repo.write_policy(changed)
     repo.commit("Say how long call recordings are kept", V2_DATE)
     built = mkdocs_build(repo.path, served / "two", today="2026-06-10")
+    assert built.returncode == 0, built.stderr
+    # ``three/``: a training-only edit (an explanation reworded): still version 2.
+    text = repo.read(POLICY_FILE)
+    changed, found = EXPLANATION.subn("Monday plus two business days is", text)
+    assert found == 1
+    repo.write_policy(changed)
+    repo.commit("Reword an explanation", V3_DATE)
+    built = mkdocs_build(repo.path, served / "three", today="2026-07-10")
     assert built.returncode == 0, built.stderr
     return served
 

@@ -218,6 +218,16 @@ def test_a_new_version_resets_only_the_changed_items(page, base_url, answer_key)
     assert "Training completed" in outcome
     assert "Privacy Policy, version 2, effective 1 June 2026" in outcome
 
+    # A training-only edit makes no new version, but the reworded item is done again.
+    page.goto(f"{base_url}/three/training/all-staff/")
+    data = page_data(page)
+    assert data["version"] == 2
+    assert page.inner_text("#training-progress-text") == "9 of 10 items done."
+    note = page.locator("[data-item='complaints'] [data-changed]")
+    assert "the training for this item was updated" in note.inner_text()
+    assert page.locator("[data-item='call-recording'] [data-status]").inner_text() == "✓ Done"
+    assert page.locator("[data-item='call-recording'] [data-changed]").is_hidden()
+
 
 def _fetch(url: str) -> str:
     with urllib.request.urlopen(url) as r:  # noqa: S310 - our own local server
