@@ -19,7 +19,11 @@ if TYPE_CHECKING:  # pragma: no cover
 DRAFT_LABEL = "Draft — not yet published"
 
 PdfLinks = Callable[[Policy, PolicyVersion], "tuple[str, str | None] | tuple[str, str | None, int] | None"]
-"""Optional hook: ``(policy, version) → (site-relative PDF path, sha256 or None)``."""
+"""Optional hook: ``(policy, version) → (site-relative PDF path, sha256 or None[, size in bytes])``.
+
+:func:`generator.site.gather` passes it to :func:`add_policy`; what it returns lands in
+:class:`VersionLinks` (``pdf``, ``pdf_sha256``, ``extra["pdf_size"]``), hence in the page
+header and ``versions.json``."""
 
 
 @dataclass
