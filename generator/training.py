@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +107,24 @@ def _questions_by_id(policy: Policy) -> dict[str, tuple[Clause, Question]]:
 def _guidance(policy: Policy, clause_id: str) -> str | None:
     clause = policy.clause(clause_id)
     return clause.training.guidance if clause is not None and clause.training else None
+
+
+def fit(checklist: Checklist, policy: Policy) -> Checklist:
+    """The checklist as it applies to ``policy``, dropping what that text does not have.
+
+    Checklists are checked against the working tree; a build that trains on an older
+    text (the version in force while a newer one is scheduled) may lack a new clause or
+    question, and an item left with nothing to do is dropped.
+    """
+    questions = _questions_by_id(policy)
+    items = []
+    for item in checklist.items:
+        clauses = tuple(c for c in item.clauses if policy.clause(c) is not None)
+        asked = tuple(q for q in item.questions if q in questions and questions[q][0].id in clauses)
+        if (item.kind == "read" and not clauses) or (item.kind == "quiz" and not asked):
+            continue
+        items.append(replace(item, clauses=clauses, questions=asked))
+    return replace(checklist, items=tuple(items))
 
 
 def training_content(checklist: Checklist, policy: Policy) -> dict[str, Any]:
@@ -374,6 +392,7 @@ def add_to(site: "SiteModel") -> None:
         if policy.id not in targets:
             targets[policy.id] = target_for(site, policy)
         target = targets[policy.id]
+        checklist = fit(checklist, target.policy)
         data = checklist_data(checklist, target)
         source = Path(checklist.source.path) if checklist.source else None
         site.pages.append(Page(f"training/{checklist.id}/index.md",

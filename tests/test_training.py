@@ -240,15 +240,30 @@ def test_a_scheduled_version_is_not_trained_on_until_it_is_in_force(tmp_path):
     repo.commit("Publish", V1)
     text = repo.read(POLICY_FILE)
     body = "Lead Management reserves the right to update this Privacy Policy from\n      time to time."
+    new_clause = ("  - id: marketing-opt-out\n    title: Opting out of marketing\n    body: Reply STOP.\n"
+                  "    training:\n      guidance: Record every opt-out.\n      questions:\n"
+                  "        - id: opt-out-stop\n          type: true-false\n          prompt: STOP means stop.\n"
+                  "          answer: true\n          explanation: It does.\n")
+    assert text.count("\n  - id: changes\n") == 1
+    text = text.replace("\n  - id: changes\n", "\n" + new_clause + "  - id: changes\n")
     repo.write_policy(text.replace(body, body.replace("from\n      time to time", "at any time")))
-    repo.commit("Change the changes clause", "2026-05-01T10:00:00+12:00")
+    checklist = repo.read("checklists/all-staff.yaml")
+    repo.write("checklists/all-staff.yaml", checklist.replace("items:\n", (
+        "items:\n  - id: opt-out\n    kind: quiz\n    clauses: [marketing-opt-out]\n"
+        "  - id: opt-out-read\n    kind: read\n    clauses: [marketing-opt-out, changes]\n"), 1))
+    repo.commit("Change the changes clause, add one on opting out", "2026-05-01T10:00:00+12:00")
     before = build(repo, tmp_path / "before", "2026-05-10")  # version 2 takes effect on 31 May
     data = read_json(before, "training/all-staff/checklist.json")
     assert data["version"] == 1 and data["effective_date"] == "2026-04-01"
+    # Version 1 has no opt-out clause: its quiz item is left out, the read item keeps the rest.
+    assert [i["id"] for i in data["items"]][:2] == ["opt-out-read", "collection"]
+    assert data["items"][0]["clauses"] == ["changes"]
     html = (before / "training/all-staff/index.html").read_text(encoding="utf-8")
     assert "time to time" in html and "at any time" not in html
     assert len(data["questions"]) == 17  # the training read from version 1's own blob
     after = build(repo, tmp_path / "after", "2026-05-31")
     data = read_json(after, "training/all-staff/checklist.json")
     assert data["version"] == 2 and data["effective_date"] == "2026-05-31"
+    assert [i["id"] for i in data["items"]][:2] == ["opt-out", "opt-out-read"]
+    assert len(data["questions"]) == 18
     assert "at any time" in (after / "training/all-staff/index.html").read_text(encoding="utf-8")
