@@ -161,6 +161,18 @@ def test_malformed_json_is_400(client, raw):
     assert "JSON" in r.json()["message"]
 
 
+def test_only_json_is_accepted_so_other_sites_cannot_post_forms(client, staff):
+    checklist, key = staff
+    raw = json.dumps(submission(checklist, key))
+    for kind in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None):
+        headers = {"Content-Type": kind} if kind else {}
+        r = client.post("/api/completions", content=raw, headers=headers)
+        assert r.status_code == 415 and "application/json" in r.json()["message"], kind
+    r = client.post("/api/completions", content=raw, headers={"Content-Type": "application/json; charset=utf-8"})
+    assert r.status_code == 201
+    assert len(listing(client)) == 1
+
+
 def test_body_over_64_kb_is_413(client, staff):
     checklist, key = staff
     body = submission(checklist, key, name="x" * 70_000)

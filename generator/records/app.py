@@ -126,6 +126,11 @@ class Service:
         self.writers = anyio.CapacityLimiter(2 if records.is_sqlite else 8)
 
     async def submit(self, request: Request) -> Response:
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            # A form on another site can post text/plain without asking; JSON needs a CORS
+            # preflight, which is refused: behind SSO that stops forged completions (CSRF).
+            raise ApiError(415, "send the completion as JSON (Content-Type: application/json)")
         body = await _read_body(request)
         try:
             data = json.loads(body)
