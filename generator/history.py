@@ -136,6 +136,10 @@ def resolve_branch(root: str | Path, branch: str) -> str:
     for ref in candidates:
         if git(["rev-parse", "--verify", "--quiet", ref + "^{commit}"], root, check=False).returncode == 0:
             return ref
+    if git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], root, check=False).returncode != 0:
+        raise HistoryError(
+            f"this repository has no commit yet, so nothing is published: commit the content "
+            f"and merge it into '{branch}' to publish its first version.")
     if "/" in branch and not branch.startswith("refs/"):
         # "origin/main": say so plainly rather than list "origin/origin/main".
         remote, _, name = branch.partition("/")

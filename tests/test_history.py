@@ -120,3 +120,10 @@ def test_source_date_epoch_is_head_commit_time_unless_set(tmp_path, monkeypatch)
     # …but a value the user set is kept.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "12345")
     assert history.set_source_date_epoch(repo.path) == "12345"
+
+
+def test_repository_without_commits(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    f = repo.write_policy(policy_yaml({"intro": "x"}))
+    with pytest.raises(HistoryError, match="no commit yet"):
+        history.read_history([f])
