@@ -122,10 +122,12 @@ class Records:
             raise PolicyError(f"--db: not a database URL: {url!r} "
                               "(use sqlite:///records.db or postgresql+psycopg://user@host/db)") from None
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        kwargs: dict[str, Any] = {}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
+            # A PostgreSQL restart leaves dead pooled connections: test each before use.
+            kwargs["pool_pre_ping"] = True
             # The server runs blocking calls in a pool of up to 40 threads: let each have one.
             kwargs.update(pool_size=10, max_overflow=30, pool_timeout=30)
         try:
