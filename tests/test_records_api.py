@@ -339,6 +339,21 @@ def test_schema_is_created_once_and_a_newer_schema_is_refused(db_url):
         Records(db_url).start()
 
 
+def test_an_older_schema_is_upgraded_on_start_and_keeps_its_records(site_v1, db_url, staff):
+    checklist, key = staff
+    with TestClient(create_app(site_v1[0], db_url, admin_token=ADMIN_TOKEN)) as c:
+        kept = c.post("/api/completions", json=submission(checklist, key)).json()["id"]
+    old = Records(db_url)
+    with old.engine.begin() as conn:  # as a database left by an earlier release would say
+        conn.exec_driver_sql("UPDATE records_schema SET version = 0")
+    old.close()
+    with TestClient(create_app(site_v1[0], db_url, admin_token=ADMIN_TOKEN)) as c:
+        assert [r["id"] for r in listing(c)] == [kept]
+    again = Records(db_url)
+    assert again.start() == 1  # upgraded by the server above, found current now
+    again.close()
+
+
 def test_unreachable_database_is_one_clear_error(tmp_path):
     with pytest.raises(PolicyError, match="cannot open the records database"):
         Records(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}").start()
