@@ -39,6 +39,13 @@ def browser():
         b.close()
 
 
+def no_axe_violations(page) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
 def work_through(page, key: dict[str, list[str]]) -> None:
     """Answer every question right and tick every read and acknowledge item, as a person would."""
     for fs in page.locator("fieldset[data-question]").all():
@@ -69,6 +76,7 @@ def test_completion_is_submitted_and_retried_after_the_server_was_down(built, br
         page.click("#training-finish")
         assert "Please type your work email" in page.inner_text("#training-outcome")
         assert page.get_attribute("#training-email", "aria-invalid") == "true"
+        no_axe_violations(page)  # the added email field and its error
         page.fill("#training-email", "ana.tane@example.nz")
 
         # The service goes down before the person finishes.
@@ -78,6 +86,7 @@ def test_completion_is_submitted_and_retried_after_the_server_was_down(built, br
         record = page.locator("#training-record")
         record.filter(has_text="Not recorded yet").wait_for(timeout=10_000)
         assert record.get_attribute("role") == "status"
+        no_axe_violations(page)
 
         # It comes back on the same address: the page sends the kept submission by itself.
         server = start_server(site, db, port)
@@ -85,6 +94,7 @@ def test_completion_is_submitted_and_retried_after_the_server_was_down(built, br
         shown = page.inner_text("#training-record code")
         # The printable certificate carries the record id as well.
         assert page.inner_text("#training-certificate [data-record-id]") == shown
+        no_axe_violations(page)
 
         rows = httpx.get(f"{base}/api/completions",
                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]
