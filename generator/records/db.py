@@ -7,10 +7,10 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterator
+from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
-                        create_engine, event, select, text)
+                        create_engine, event, select)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
@@ -231,15 +231,6 @@ class Records:
             query = query.where(completions.c.version == version)
         with self.engine.connect() as conn:
             return [_record(r._asdict()) for r in conn.execute(query)]
-
-    def iter_ids(self) -> Iterator[str]:
-        with self.engine.connect() as conn:
-            for (rid,) in conn.execute(select(completions.c.id)):
-                yield rid
-
-    def count(self) -> int:
-        with self.engine.connect() as conn:
-            return conn.execute(text("SELECT count(*) FROM completions")).scalar_one()
 
 
 def _record(row: dict[str, Any]) -> dict[str, Any]:
