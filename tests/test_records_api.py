@@ -64,7 +64,9 @@ def test_passing_completion_is_stored_and_resubmission_returns_it(client, staff)
 
 def test_server_scores_and_ignores_a_forged_score(client, staff):
     checklist, key = staff
-    forged = submission(checklist, key, wrong=2, score=100, passed=True, correct=9)
+    n = sum(len(i["questions"]) for i in checklist["items"] if i["kind"] == "quiz")
+    assert n == 9  # the real questions on collection, call recording, security and disclosure
+    forged = submission(checklist, key, wrong=2, score=100, passed=True, correct=n)
     r = client.post("/api/completions", json=forged)
     assert r.status_code == 201
     body = r.json()
