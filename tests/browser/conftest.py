@@ -73,8 +73,10 @@ def base_url(sites: Path):
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one module: sync Playwright cannot run twice at once, and other test
+    modules start their own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
