@@ -17,8 +17,6 @@ from .model import Policy, Source
 from .schema import Markdown, Slug, Text
 from .yamlsource import SourceDoc
 
-KINDS = ("read", "quiz", "acknowledge")
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
