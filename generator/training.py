@@ -332,7 +332,7 @@ def version_line(target: Target) -> str:
 
 
 def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any], mdr: _Markdown) -> str:
-    here = f"training/{checklist.id}/index.md"
+    here = f"training/{checklist.id}/index.md"  # where the page is served, for relative URLs
     policy = target.policy
     numbers = _clause_numbers(policy)
     questions = _questions_by_id(policy)
@@ -395,7 +395,9 @@ def add_to(site: "SiteModel") -> None:
         checklist = fit(checklist, target.policy)
         data = checklist_data(checklist, target)
         source = Path(checklist.source.path) if checklist.source else None
-        site.pages.append(Page(f"training/{checklist.id}/index.md",
+        # training/<id>.md is served at training/<id>/ like a folder's index, but sits in
+        # the navigation beside the training index rather than in a section of its own.
+        site.pages.append(Page(f"training/{checklist.id}.md",
                                checklist_markdown(checklist, target, data, mdr), source,
                                {"training": checklist.id}))
         site.outputs.append(Output(f"training/{checklist.id}/checklist.json", _json_bytes(data)))
@@ -409,7 +411,7 @@ def add_to(site: "SiteModel") -> None:
     site.outputs.append(Output("training/index.json", _json_bytes(index)))
     rows = []
     for c, t, d in entries:
-        rows.append({"c": c, "href": f"{c.id}/index.md", "description": mdr(c.description),
+        rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description),
                      "version_line": version_line(t), "policy": policies[c.policy],
                      "policy_href": _href(INDEX_SRC, f"{c.policy}/index.md"),
                      "item_titles": [_item_title(i, policies[c.policy]) for i in c.items],
