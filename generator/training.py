@@ -8,7 +8,7 @@ import posixpath
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 import markdown as md_lib
 
@@ -69,8 +69,12 @@ def question_salt(training_hash: str, question_id: str) -> str:
     return sha256_hex(training_hash + question_id)[:32]
 
 
-def answer_hash(salt: str, question_id: str, choice_ids: list[str] | tuple[str, ...]) -> str:
-    """The published check of an answer: the script hashes the chosen set the same way."""
+def answer_hash(salt: str, question_id: str, choice_ids: Iterable[str]) -> str:
+    """The published check of an answer: the script and the records service hash the chosen set the same way.
+
+    Returns:
+        ``sha256("{salt}:{question_id}:{sorted ids joined by commas}")`` in hex.
+    """
     return sha256_hex(f"{salt}:{question_id}:{','.join(sorted(choice_ids))}")
 
 

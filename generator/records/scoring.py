@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -13,26 +12,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import ContentError, PolicyError
+from ..training import answer_hash  # the formula the build publishes and the page uses
 
 ITEM_KINDS = ("read", "quiz", "acknowledge")
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 """Checklist and policy ids are slugs; anything else cannot name a published file."""
-
-
-def answer_hash(salt: str, question_id: str, chosen: Iterable[str]) -> str:
-    """The published hash of a set of chosen choice ids (order does not matter).
-
-    Args:
-        salt: the question's salt from ``checklist.json``.
-        question_id: the question's id.
-        chosen: the choice ids picked.
-
-    Returns:
-        ``sha256("{salt}:{question_id}:{sorted ids joined by commas}")`` in hex.
-    """
-    joined = ",".join(sorted(chosen))
-    return hashlib.sha256(f"{salt}:{question_id}:{joined}".encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
