@@ -168,7 +168,11 @@ class _Layout:
         if banner:
             meta["policy_banner"] = banner
             meta["policy_banner_kind"] = kind
-        self.site.pages.append(Page(src, markdown, self.source, meta))
+        # Archived versions and drafts are reached from the version pages, not the
+        # navigation: listing them there would change every old page whenever a
+        # new version is posted.
+        in_nav = not src.startswith((f"{self.pid}/v/", f"{self.pid}/draft/"))
+        self.site.pages.append(Page(src, markdown, self.source, meta, in_nav))
 
     def posted(self, v: PolicyVersion) -> str:
         when = v.posted_at.astimezone(self.tz)

@@ -8,7 +8,7 @@ from pathlib import Path
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
-from mkdocs.structure.files import File, Files
+from mkdocs.structure.files import File, Files, InclusionLevel
 
 from . import a11y
 from .config import PolicyConfig
@@ -87,7 +87,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:
                 files.remove(existing)
-            file = File.generated(config, page.src_uri, content=page.markdown)
+            file = File.generated(config, page.src_uri, content=page.markdown,
+                                  inclusion=InclusionLevel.INCLUDED if page.in_nav
+                                  else InclusionLevel.NOT_IN_NAV)
             if page.source is not None:
                 file.edit_uri = _edit_uri(config, page.source)
             files.append(file)

@@ -43,6 +43,8 @@ class Page:
     source: Path | None = None
     """The content file the page comes from (for the edit link)."""
     meta: dict[str, Any] = field(default_factory=dict)
+    in_nav: bool = True
+    """Whether the page appears in the site navigation (archived versions do not)."""
 
 
 @dataclass(frozen=True)
