@@ -117,8 +117,9 @@ def test_complete_all_staff_with_the_keyboard_only(page, base_url, answer_key):
     completed_at = record.locator("time").get_attribute("datetime")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", completed_at)
     assert expected_code(data, NAME, 100, completed_at) in text
-    # The record prints on its own.
+    # The record prints on its own, and there is nothing left to finish.
     assert record.locator("[data-print]").is_visible()
+    assert not page.locator("#training-finish").is_visible()
 
 
 def test_wrong_answer_shows_its_explanation_and_does_not_count(page, base_url, answer_key):
