@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from generator import loader, pdf, site, versions  # noqa: E402
 from generator.model import PolicyVersion  # noqa: E402
-from generator.verify import settings_from_config_file  # noqa: E402
+from generator.mkconfig import settings_from_config_file  # noqa: E402
 
 POLICY_FILE = ROOT / "content" / "privacy-policy.yaml"
 

@@ -86,6 +86,7 @@ def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
     the version it claims to be is rebuilt from git history (PDFs are reproducible).
     """
     from . import verify as verifier
+    from .mkconfig import settings_from_config_file
 
     try:
         if not pdf_file.is_file():
@@ -98,7 +99,7 @@ def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
             if not config_file.is_file():
                 raise PolicyError(f"{config_file}: no such file (pass --config, or --site with a built site)")
             verdict = verifier.verify_against_history(
-                pdf_file, verifier.settings_from_config_file(config_file))
+                pdf_file, settings_from_config_file(config_file))
     except PolicyError as e:
         fail(e)
     click.echo(verdict.message, err=not verdict.genuine)
@@ -118,7 +119,7 @@ def versions_command(config_file: Path, today: str | None, as_json: bool) -> Non
     from datetime import date as _date
 
     from . import archive, loader, versions
-    from .verify import settings_from_config_file
+    from .mkconfig import settings_from_config_file
 
     try:
         if not config_file.is_file():
@@ -179,7 +180,7 @@ def diff_command(base: str | None, fmt: str, config_file: Path) -> None:
     Exits 0 whether or not the public text changed; 1 if the edited YAML is invalid.
     """
     from . import publish
-    from .verify import settings_from_config_file
+    from .mkconfig import settings_from_config_file
 
     try:
         if not config_file.is_file():

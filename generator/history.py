@@ -383,6 +383,38 @@ class Blobs(Mapping[str, bytes]):
             pass
 
 
+def read_files_at(root: str | Path, wanted: Iterable[tuple[str, str]]) -> dict[tuple[str, str], bytes | None]:
+    """Read each ``(commit, path)`` as it was at that commit, with one ``git cat-file --batch``.
+
+    A path that did not exist at its commit reads as ``None``. Requests and answers
+    alternate, so no pipe can fill up.
+    """
+    wanted = list(dict.fromkeys(wanted))
+    out: dict[tuple[str, str], bytes | None] = {}
+    if not wanted:
+        return out
+    store = Blobs(root)
+    proc = store._start()
+    try:
+        for commit, path in wanted:
+            proc.stdin.write(f"{commit}:{path}\n".encode())
+            proc.stdin.flush()
+            parts = proc.stdout.readline().split()
+            if len(parts) == 3 and parts[1] == b"blob":
+                out[(commit, path)] = proc.stdout.read(int(parts[2]))
+                proc.stdout.read(1)
+            elif len(parts) == 3:  # a tree or such: skip its body
+                proc.stdout.read(int(parts[2]) + 1)
+                out[(commit, path)] = None
+            else:  # "<name> missing"
+                out[(commit, path)] = None
+    except (BrokenPipeError, OSError, ValueError) as e:
+        raise HistoryError(f"git cat-file could not read {path} at {commit[:12]}: {e}") from None
+    finally:
+        store.close()
+    return out
+
+
 def read_blobs(root: str | Path, blobs: list[str]) -> dict[str, bytes]:
     """Read ``blobs`` with one ``git cat-file --batch`` and return them by id."""
     store = Blobs(root)

@@ -28,6 +28,7 @@ def settings_from(config: MkDocsConfig, plugin_config: PolicyConfig) -> Settings
     theme_dir = config.theme.custom_dir
     return Settings(
         root=root,
+        config_file=Path(config.config_file_path).resolve(),
         content_dir=Path(plugin_config.content_dir),
         checklists_dir=Path(checklists) if checklists else None,
         branch=plugin_config.branch,

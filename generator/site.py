@@ -18,6 +18,8 @@ class Settings:
     root: Path
     """Project folder: where ``mkdocs.yml`` is, inside the git work tree."""
     content_dir: Path
+    config_file: Path | None = None
+    """``mkdocs.yml``: its past versions in git say the time zone and notice period each version was posted under."""
     checklists_dir: Path | None = None
     branch: str = "main"
     timezone: str = "Pacific/Auckland"
@@ -88,7 +90,7 @@ def gather(settings: Settings, *, pdf_links: "archive.PdfLinks | None" = None) -
     site = SiteModel(settings, policies)
     histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
                                   notice_days=settings.notice_days, today=settings.today,
-                                  cache_dir=settings.cache_dir)
+                                  cache_dir=settings.cache_dir, config_file=settings.config_file)
     if pdf_links is None and settings.pdf:
         # PDFs come before the pages: they link each PDF with its size, and
         # versions.json carries its SHA-256 (issue 4).

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from .errors import PolicyError
 
@@ -180,77 +179,3 @@ def _read(path: Path) -> bytes:
     except OSError as e:
         raise PolicyError(f"{path}: cannot read it: {e.strerror or e}") from e
     return data
-
-
-# ---------------------------------------------------------------- settings from mkdocs.yml
-
-
-class _TolerantLoader(yaml.SafeLoader):
-    """Reads ``mkdocs.yml`` without MkDocs: ``!ENV`` and ``!!python/name`` tags become plain values."""
-
-
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        seq = loader.construct_sequence(node)
-        return seq[-1] if seq else None  # !ENV [NAME, default]: the default
-    return loader.construct_mapping(node)
-
-
-_TolerantLoader.add_multi_constructor("", _any_tag)
-
-MKDOCS_BUILTIN_EXTENSIONS = ("toc", "tables", "fenced_code")
-"""MkDocs puts these before the configured ones; the PDF must use the same list."""
-
-
-def settings_from_config_file(config_file: Path, **overrides: Any):
-    """The core :class:`~generator.site.Settings` from ``mkdocs.yml``, read without MkDocs.
-
-    Used by the CLI to rebuild PDFs exactly as ``mkdocs build`` makes them.
-    """
-    from .site import Settings
-
-    config_file = Path(config_file).resolve()
-    try:
-        raw = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_TolerantLoader) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise PolicyError(f"{config_file}: cannot read it: {e}") from e
-    root = config_file.parent
-    exts: list[str] = list(MKDOCS_BUILTIN_EXTENSIONS)
-    configs: dict[str, Any] = {}
-    for item in raw.get("markdown_extensions") or []:
-        if isinstance(item, dict):
-            for name, conf in item.items():
-                if name not in exts:
-                    exts.append(name)
-                if conf:
-                    configs[name] = conf
-        elif isinstance(item, str) and item not in exts:
-            exts.append(item)
-    plugin: dict[str, Any] = {}
-    for item in raw.get("plugins") or []:
-        if isinstance(item, dict) and "policy" in item:
-            plugin = item["policy"] or {}
-    theme = raw.get("theme") or {}
-    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
-    site_url = raw.get("site_url") or ""
-    if site_url and not site_url.endswith("/"):
-        site_url += "/"
-    values = dict(
-        root=root,
-        content_dir=root / plugin.get("content_dir", "content"),
-        branch=plugin.get("branch", "main"),
-        timezone=plugin.get("timezone", "Pacific/Auckland"),
-        notice_days=int(plugin.get("notice_days", 0)),
-        site_name=raw.get("site_name", "Policies"),
-        site_url=site_url,
-        markdown_extensions=tuple(exts),
-        mdx_configs=configs,
-        pdf=bool(plugin.get("pdf", True)),
-        pdf_variant=plugin.get("pdf_variant", "pdf/a-3a"),
-        cache_dir=root / plugin.get("cache_dir", ".cache/policy"),
-        theme_dir=(root / custom_dir) if custom_dir else None,
-    )
-    values.update(overrides)
-    return Settings(**values)

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import history as git_history
-from . import migrate
+from . import migrate, mkconfig
 from .errors import ContentError, HistoryError, PolicyError
 from .model import Policy, PolicyVersion
 from .schema import SCHEMA_VERSION
@@ -86,6 +86,37 @@ def build_day(today: date | None, timezone: str) -> date:
 
 Reader = Callable[[bytes, str], Policy]
 
+
+class PublicationRules:
+    """The time zone and notice period each version was posted under, read from ``mkdocs.yml`` at its commit.
+
+    A version's effective date is fixed when it is posted: changing ``notice_days`` or
+    ``timezone`` later applies to later versions only, and never moves a date already
+    published. A commit without a readable ``mkdocs.yml`` uses the current settings.
+    """
+
+    def __init__(self, root: Path, config_rel: str, timezone: str, notice_days: int) -> None:
+        self.root = root
+        self.config_rel = config_rel
+        self.current = (timezone, notice_days)
+        self._at: dict[str, tuple[str, int]] = {}
+
+    def prefetch(self, commits: Iterable[str]) -> None:
+        todo = [c for c in dict.fromkeys(commits) if c not in self._at]
+        texts = git_history.read_files_at(self.root, [(c, self.config_rel) for c in todo])
+        for c in todo:
+            text = texts.get((c, self.config_rel))
+            try:
+                self._at[c] = mkconfig.publication_rules(text) if text is not None else self.current
+            except ValueError:
+                self._at[c] = self.current
+            zone(self._at[c][0])  # an unknown zone fails the build with its name
+
+    def __call__(self, commit: str) -> tuple[str, int]:
+        if commit not in self._at:
+            self.prefetch([commit])
+        return self._at[commit]
+
 CACHE_FORMAT = 1
 """Bump when what the history cache stores changes (or the historic reader reads differently)."""
 
@@ -133,7 +164,8 @@ class BlobCache:
 def build_versions(current: Policy | None, revisions: list[git_history.Revision], blobs: Mapping[str, bytes], *,
                    timezone: str = "Pacific/Auckland", notice_days: int = 0, today: date,
                    path: str = "", reader: Reader = migrate.read_policy,
-                   cache: BlobCache | None = None) -> PolicyHistory:
+                   cache: BlobCache | None = None,
+                   rules: Callable[[str], tuple[str, int]] | None = None) -> PolicyHistory:
     """Turn one file's first-parent revisions into numbered versions with dates and statuses.
 
     Args:
@@ -146,11 +178,13 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
         path: the file's path, for messages.
         reader: blob → policy (the tolerant historic reader by default).
         cache: what earlier builds learnt about these blobs (only with the default reader).
+        rules: commit → ``(timezone, notice_days)`` it was posted under (a
+            :class:`PublicationRules`); without it, ``timezone`` and ``notice_days`` apply to all.
 
     Returns:
         The policy's history. A text that returns to an earlier one is a new version.
     """
-    tz = zone(timezone)
+    zone(timezone)  # fail early on an unknown zone
     if reader is not migrate.read_policy:
         cache = None  # the cache holds what the default reader makes of a blob
     known = cache.blobs if cache is not None else {}
@@ -187,6 +221,10 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
 
     if hasattr(blobs, "prefetch"):  # the source text of each version, in one more exchange
         blobs.prefetch(rev.blob for rev, _ in found)
+    if rules is None:
+        rules = lambda _commit: (timezone, notice_days)  # noqa: E731
+    elif hasattr(rules, "prefetch"):
+        rules.prefetch(rev.commit.sha for rev, _ in found)
     versions: list[PolicyVersion] = []
     floor: datetime | None = None
     for number, (rev, sha) in enumerate(found, 1):
@@ -202,7 +240,8 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
         # A committer clock set back cannot date a version before the one it follows.
         counted = posted if floor is None or posted >= floor else floor
         floor = counted
-        effective = counted.astimezone(tz).date() + timedelta(days=notice_days)
+        posted_zone, posted_notice = rules(rev.commit.sha)
+        effective = counted.astimezone(zone(posted_zone)).date() + timedelta(days=posted_notice)
         versions.append(PolicyVersion(number=number, policy=policy, commit=rev.commit.sha, posted_at=posted,
                                       effective_date=effective, status="", text_sha256=sha,
                                       source_text=blobs[rev.blob].decode("utf-8", "replace")))
@@ -239,11 +278,13 @@ def _statuses(versions: list[PolicyVersion], today: date) -> list[PolicyVersion]
 
 def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str = "Pacific/Auckland",
              notice_days: int = 0, today: date | None = None,
-             cache_dir: Path | None = None) -> dict[str, PolicyHistory]:
+             cache_dir: Path | None = None, config_file: Path | None = None) -> dict[str, PolicyHistory]:
     """The history of every policy (loaded from the working tree), read from git in one pass.
 
     With ``cache_dir``, what each blob holds is remembered in ``cache_dir/history.json``
-    so that later builds parse only new blobs.
+    so that later builds parse only new blobs. With ``config_file`` (``mkdocs.yml``), each
+    version's effective date follows the time zone and notice period of that file at the
+    commit that posted it; ``timezone`` and ``notice_days`` are today's.
 
     Raises:
         HistoryError: not a repository, shallow clone, missing branch, or a policy that was
@@ -254,16 +295,24 @@ def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str 
     hist = git_history.read_history(files, branch, prefetch=False)
     day = build_day(today, timezone)
     cache = BlobCache.in_dir(cache_dir)
+    rules = None
+    if config_file is not None:
+        try:
+            rel = Path(config_file).resolve().relative_to(hist.root).as_posix()
+        except ValueError:
+            rel = None  # mkdocs.yml outside the repository: today's settings for all
+        if rel is not None:
+            rules = PublicationRules(hist.root, rel, timezone, notice_days)
     out: dict[str, PolicyHistory] = {}
     try:
-        out = _read_each(policies, files, hist, branch, timezone, notice_days, day, cache)
+        out = _read_each(policies, files, hist, branch, timezone, notice_days, day, cache, rules)
     finally:
         hist.blobs.close()
     cache.save()
     return out
 
 
-def _read_each(policies, files, hist, branch, timezone, notice_days, day, cache) -> dict[str, PolicyHistory]:
+def _read_each(policies, files, hist, branch, timezone, notice_days, day, cache, rules) -> dict[str, PolicyHistory]:
     out: dict[str, PolicyHistory] = {}
     for policy, file in zip(policies, files):
         rel = file.resolve().relative_to(hist.root).as_posix()
@@ -274,5 +323,6 @@ def _read_each(policies, files, hist, branch, timezone, notice_days, day, cache)
                 f"published version and no date. Commit it and merge it into '{branch}' to publish "
                 f"it. If it is committed, the clone may lack history: " + git_history.FETCH_FIX)
         out[policy.id] = build_versions(policy, revisions, hist.blobs, timezone=timezone,
-                                        notice_days=notice_days, today=day, path=rel, cache=cache)
+                                        notice_days=notice_days, today=day, path=rel, cache=cache,
+                                        rules=rules)
     return out

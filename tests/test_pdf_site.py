@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator import site as site_module
-from generator.verify import settings_from_config_file
+from generator.mkconfig import settings_from_config_file
 from gitrepo import GitRepo, mkdocs_build
 from seed import missing_sentences, normalise
 from test_pdf import page_texts, reading_text

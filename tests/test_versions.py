@@ -375,3 +375,46 @@ def test_invalid_scalar_in_a_historic_blob_is_a_content_error():
                 b"id: p\nx: 2024-13-45\nb: &b {}\nclauses: [{<<: *b, id: a}]\n"):
         with pytest.raises(ContentError, match="invalid value"):
             migrate.read_policy(raw, "p.yaml")
+
+
+def _config(notice_days: int, timezone: str = "Pacific/Auckland") -> str:
+    return ("site_name: Policies\nplugins:\n  - policy:\n"
+            f"      timezone: {timezone}\n      notice_days: {notice_days}\n")
+
+
+def test_a_later_notice_period_never_moves_a_published_date(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("mkdocs.yml", _config(0))
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Publish the policy", "2026-03-01T10:00:00+13:00")
+    # Legal agrees a 14-day notice period, then posts a change under it.
+    repo.write("mkdocs.yml", _config(14))
+    repo.commit("Give 14 days' notice from now on", "2026-03-10T10:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt", "2026-04-01T10:00:00+13:00")
+    # Then shortens it to 7 days; a third version is posted under that.
+    repo.write("mkdocs.yml", _config(7))
+    repo.write_policy(policy_yaml(TEXT_C))
+    repo.commit("Any time, with 7 days' notice", "2026-05-01T10:00:00+13:00")
+
+    config = repo.path / "mkdocs.yml"
+    h = history_of(repo, "2026-06-01", notice_days=7, config_file=config)
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-04-15"),
+                          (2, "superseded", "2026-04-15", "2026-05-08"),
+                          (3, "in-force", "2026-05-08", None)]
+    # Without the history of mkdocs.yml, today's 7 days would have moved version 1 too.
+    flat = history_of(repo, "2026-06-01", notice_days=7)
+    assert flat.version(1).effective_date == date(2026, 3, 8)
+
+
+def test_time_zone_is_the_one_a_version_was_posted_under(tmp_path):
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("mkdocs.yml", _config(0, "UTC"))
+    repo.write_policy(policy_yaml(TEXT_A))
+    # 08:30 on 10 March in Auckland is still 9 March in UTC.
+    repo.commit("Publish the policy", "2026-03-10T08:30:00+13:00")
+    repo.write("mkdocs.yml", _config(0, "Pacific/Auckland"))
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt, now dated in Auckland", "2026-03-20T08:30:00+13:00")
+    h = history_of(repo, "2026-04-01", timezone="Pacific/Auckland", config_file=repo.path / "mkdocs.yml")
+    assert [v.effective_date for v in h.versions] == [date(2026, 3, 9), date(2026, 3, 20)]
