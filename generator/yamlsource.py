@@ -68,7 +68,7 @@ def fail(path: str | Path, message: str, line: int | None = None, text: str = ""
 def decode(raw: bytes, path: str | Path) -> str:
     """Decode UTF-8 strictly, naming the line of the first bad byte."""
     if len(raw) > MAX_BYTES:
-        raise fail(path, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)", None)
+        raise fail(path, f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,} bytes (1 MiB)", 1)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -96,7 +96,7 @@ def parse(raw: bytes | str, path: str) -> SourceDoc:
     """Parse YAML ``raw`` (bytes or text) named ``path`` into a :class:`SourceDoc`."""
     text = decode(raw, path) if isinstance(raw, bytes) else raw
     if len(text.encode("utf-8")) > MAX_BYTES:
-        raise fail(path, f"file is larger than the limit of {MAX_BYTES:,} bytes (1 MiB)")
+        raise fail(path, f"file is larger than the limit of {MAX_BYTES:,} bytes (1 MiB)", 1)
     if not text.strip() or all(
             not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         raise fail(path, "file is empty: expected a mapping of fields", 1, text)

@@ -112,7 +112,8 @@ def test_file_over_the_size_limit(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_text("id: x\n" + "# padding\n" * (yamlsource.MAX_BYTES // 10 + 1), encoding="utf-8")
     [err] = errors_of(big)
-    assert "limit is 1,048,576 bytes" in str(err)
+    assert str(err).startswith(f"{big}:1: file is 1,0")
+    assert "the limit is 1,048,576 bytes" in str(err)
 
 
 def test_all_problems_are_reported_together(tmp_path):
