@@ -181,8 +181,12 @@ def main() -> None:
         cfg = (repo / "mkdocs.yml").read_text()
         head, _, tail = cfg.partition("plugins:")
         rest = tail.split("\n\n", 1)[1] if "\n\n" in tail else ""
+        # The same pages out of the navigation as the plugin keeps out (archived
+        # versions): the navigation is drawn on every page, so it dominates the cost.
+        hidden = "".join(f"  /{p.src_uri}\n" for p in gathered.pages if not p.in_nav)
         (plain / "mkdocs.yml").write_text(head.replace("docs_dir: content", "docs_dir: docs")
-                                          + "plugins:\n  - search\n\n" + rest)
+                                          + "plugins:\n  - search\n\n" + rest
+                                          + (f"\nnot_in_nav: |\n{hidden}" if hidden else ""))
         print(f"(b) mkdocs build of {len(gathered.pages)} pages")
         shutil.rmtree(repo / ".cache", ignore_errors=True)
         t_cold = best(lambda: build(repo / "mkdocs.yml", full_site, env), 1)

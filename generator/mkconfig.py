@@ -16,11 +16,11 @@ MKDOCS_BUILTIN_EXTENSIONS = ("toc", "tables", "fenced_code")
 """MkDocs puts these before the configured ones; the PDF must use the same list."""
 
 
-class _TolerantLoader(yaml.SafeLoader):
+class _TolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """``!ENV`` and ``!!python/name`` tags become plain values; nothing is imported or run."""
 
 
-def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+def _any_tag(loader: Any, suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.ScalarNode):
         return loader.construct_scalar(node)
     if isinstance(node, yaml.SequenceNode):

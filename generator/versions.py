@@ -104,13 +104,19 @@ class PublicationRules:
     def prefetch(self, commits: Iterable[str]) -> None:
         todo = [c for c in dict.fromkeys(commits) if c not in self._at]
         texts = git_history.read_files_at(self.root, [(c, self.config_rel) for c in todo])
+        parsed: dict[bytes, tuple[str, int]] = {}  # most commits share one mkdocs.yml
         for c in todo:
             text = texts.get((c, self.config_rel))
-            try:
-                self._at[c] = mkconfig.publication_rules(text) if text is not None else self.current
-            except ValueError:
+            if text is None:
                 self._at[c] = self.current
-            zone(self._at[c][0])  # an unknown zone fails the build with its name
+                continue
+            if text not in parsed:
+                try:
+                    parsed[text] = mkconfig.publication_rules(text)
+                except ValueError:
+                    parsed[text] = self.current
+                zone(parsed[text][0])  # an unknown zone fails the build with its name
+            self._at[c] = parsed[text]
 
     def __call__(self, commit: str) -> tuple[str, int]:
         if commit not in self._at:
