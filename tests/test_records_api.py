@@ -149,11 +149,34 @@ def test_missing_field_is_400_naming_it(client, staff, field):
     ("name", "   ", "is empty"), ("email", "not-an-email", "is not an email address"),
     ("answers", ["x"], "must be an object"), ("acknowledged", "ack-confidential", "must be a list"),
     ("name", "x" * 201, "longer than 200"),
+    # PostgreSQL refuses NUL (the database error was a 503, so the page resent it forever);
+    # a line break would forge a line of the text report.
+    ("name", "Ana\x00", "U+0000"), ("name", "Ana\n    Eve <eve@example.nz>  version 1", "U+000A"),
+    ("name", "Ana \u202eenaT", "U+202E"), ("email", "ana\x00@example.nz", "U+0000"),
 ])
 def test_wrong_field_is_400_naming_it(client, staff, field, value, says):
     checklist, key = staff
     r = client.post("/api/completions", json=submission(checklist, key, **{field: value}))
     assert r.status_code == 400 and r.json()["field"] == field and says in r.json()["message"]
+
+
+def test_lone_surrogates_are_400_not_a_server_error(client, staff):
+    """UTF-8 cannot store an unpaired surrogate: it was a 500, which the page retries forever."""
+    checklist, key = staff
+    qid = next(iter(submission(checklist, key)["answers"]))
+    for path, value, field in ((("name",), "Ana \ud800", "name"),
+                               (("answers", qid), ["\udfff"], f"answers.{qid}"),
+                               (("acknowledged",), ["\ud800"], "acknowledged")):
+        body = submission(checklist, key)
+        target = body
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = value
+        r = client.post("/api/completions", content=json.dumps(body).encode("ascii"),
+                        headers={"Content-Type": "application/json"})
+        assert r.status_code == 400, (field, r.text)
+        assert r.json()["field"] == field and "not allowed" in r.json()["message"]
+    assert listing(client) == []
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b"\xff\xfe", b'"text"'])

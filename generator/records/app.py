@@ -37,6 +37,11 @@ TOKEN_ENV = "POLICY_RECORDS_ADMIN_TOKEN"
 
 EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
 
+UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""Control characters, bidi overrides and lone surrogates: no name, email or id needs them, and
+they break the store (PostgreSQL refuses NUL; UTF-8 cannot encode a lone surrogate, so the page
+would resend forever) or forge lines in the text report."""
+
 CSV_FIELDS = ("id", "created_at", "checklist", "policy", "version", "name", "email", "identity_source",
               "score", "passed", "correct", "total", "training_hash", "user_agent", "address")
 
@@ -100,14 +105,24 @@ def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True
     return value
 
 
+def _check_text(value: str, where: str) -> None:
+    bad = UNSAFE_TEXT.search(value)
+    if bad:
+        raise ApiError(400, f"field '{where}' contains the character U+{ord(bad.group()):04X}, "
+                            "which is not allowed", field=where)
+
+
 def _answers(raw: dict[str, Any]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for qid, chosen in raw.items():
+        _check_text(qid, "answers")
         where = f"answers.{qid}"
         if isinstance(chosen, str):
             chosen = [chosen]
         if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
             raise ApiError(400, f"field '{where}' must be a list of choice ids", field=where)
+        for c in chosen:
+            _check_text(c, where)
         out[str(qid)] = chosen
     return out
 
@@ -142,6 +157,7 @@ class Service:
         version = _field(data, "version", int)
         training_hash = _field(data, "training_hash", str, limit=128)
         name = _field(data, "name", str, limit=200)
+        _check_text(name, "name")
         if self.identity_header:
             # Behind single sign-on the proxy vouches for who this is; a typed email could be anyone's.
             email = (request.headers.get(self.identity_header) or "").strip()
@@ -150,9 +166,11 @@ class Service:
                                     "sign-in proxy is missing")
             if len(email) > 254:
                 raise ApiError(400, f"the {self.identity_header} header is too long")
+            _check_text(email, self.identity_header)
             source = "header"
         else:
             email = _field(data, "email", str, limit=254)
+            _check_text(email, "email")
             if not EMAIL.match(email):
                 raise ApiError(400, f"field 'email': {email!r} is not an email address", field="email")
             source = "typed"
@@ -160,7 +178,11 @@ class Service:
         acknowledged = _field(data, "acknowledged", list)
         if not all(isinstance(a, str) for a in acknowledged):
             raise ApiError(400, "field 'acknowledged' must be a list of item ids", field="acknowledged")
+        for a in acknowledged:
+            _check_text(a, "acknowledged")
         submission_id = _field(data, "submission_id", str, required=False, limit=64) or None
+        if submission_id:
+            _check_text(submission_id, "submission_id")
 
         try:
             checklist = self.site.checklist(checklist_id)
