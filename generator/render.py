@@ -47,8 +47,14 @@ def long_date(value: date | datetime | None) -> str:
 
 
 def md_attr(text: str) -> str:
-    """Escape text for use inside a Markdown heading or link label."""
-    return re.sub(r"([\\`*_{}\[\]<>#|])", r"\\\1", text)
+    """Escape text for use inside a Markdown heading or link label.
+
+    Markdown syntax is backslash-escaped; ``&`` and ``<`` become entities, because
+    Python-Markdown cannot backslash-escape ``<`` (``\\<`` shows the backslash) and
+    content text must never become HTML.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return re.sub(r"([\\`*_{}\[\]>#|])", r"\\\1", text)
 
 
 def contact_html(contact: Contact) -> Markup:

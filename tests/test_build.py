@@ -167,3 +167,81 @@ def test_bad_content_fails_the_build_with_one_message_and_no_site(tmp_path, edit
     assert check.returncode == 1
     assert "Traceback" not in check.stderr
     assert check.stderr.startswith(f"content/privacy-policy.yaml:{expected_line}: {message}")
+
+
+HOSTILE_POLICY = """\
+id: terms
+title: 'Terms </title><script>alert(1)</script> & <img src=x onerror=alert(2)>'
+organisation: 'Org <script>alert(3)</script>'
+jurisdiction: 'Land <b>bold</b>'
+language: en
+contact:
+  role: Officer
+  postal_address: ['<script>alert(4)</script>']
+  email: 'a<i>x</i>@example.org'
+  phone: '<img src=x onerror=alert(5)>'
+clauses:
+  - id: one
+    title: 'Clause <img src=x onerror=alert(6)>'
+    summary: 'In short <script>alert(7)</script> *still Markdown*'
+    body: Body text.
+    contact: true
+"""
+
+
+class _Elements(HTMLParser):
+    """Every start tag of a page with its attributes, the code of its scripts, the text of its <title>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[str] = []
+        self.title = ""
+        self._in: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in = tag if tag in ("title", "script") else None
+        if tag == "script":
+            self.scripts.append("")
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in == "script":
+            self.scripts[-1] += data
+
+
+def test_text_fields_of_the_yaml_never_become_html(tmp_path):
+    """Titles, summaries, organisation, jurisdiction and contact fields are text: shown, never run."""
+    proj = _project_copy(tmp_path)
+    (proj / "content" / "terms.yaml").write_text(HOSTILE_POLICY, encoding="utf-8")
+    env = {"GIT_AUTHOR_DATE": "2026-03-02T09:00:00+13:00", "GIT_COMMITTER_DATE": "2026-03-02T09:00:00+13:00",
+           "GIT_AUTHOR_NAME": "Legal", "GIT_AUTHOR_EMAIL": "legal@example.org",
+           "GIT_COMMITTER_NAME": "Legal", "GIT_COMMITTER_EMAIL": "legal@example.org"}
+    for cmd in (["git", "add", "content/terms.yaml"], ["git", "commit", "-qm", "Terms"]):
+        subprocess.run(cmd, cwd=proj, check=True, env={**os.environ, **env})
+    site = tmp_path / "site"
+    result = mkdocs_build(proj / "mkdocs.yml", site)
+    assert result.returncode == 0, result.stderr
+    pages = [site / "index.html", site / "terms" / "index.html", site / "terms" / "v" / "1" / "index.html",
+             site / "terms" / "versions" / "index.html"]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        found = _Elements()
+        found.feed(html)
+        assert not any("alert" in code for code in found.scripts), page
+        assert not any(t in ("img", "b", "i") for t, _ in found.tags), page
+        assert not any("onerror" in attrs for _, attrs in found.tags), page
+        if page != site / "index.html":
+            assert found.title.startswith("Terms </title><script>alert(1)</script> & <img"), (page, found.title)
+    home = page_text((site / "index.html").read_text(encoding="utf-8"))
+    assert "Org <script>alert(3)</script> · Land <b>bold</b>" in home
+    text = page_text((site / "terms" / "index.html").read_text(encoding="utf-8"))
+    assert "Clause <img src=x onerror=alert(6)>" in text  # no stray backslash before "<"
+    assert "In short <script>alert(7)</script> still Markdown" in text
+    assert "<script>alert(4)</script>" in text and "<img src=x onerror=alert(5)>" in text
+    assert "<em>still Markdown</em>" in (site / "terms" / "index.html").read_text(encoding="utf-8")
