@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,12 @@ from typing import Any
 
 from .errors import PolicyError
 
-_CANONICAL = re.compile(r"^(?P<pid>[a-z0-9][a-z0-9-]*)-v(?P<n>[0-9]+)\.json$")
+_CANONICAL = re.compile(r"^(?P<pid>[a-z0-9][a-z0-9-]*)-v(?P<n>[0-9]{1,9})\.json\Z")
+"""An attachment named like ``privacy-policy-v3.json``; longer numbers are no version this site made
+(and Python refuses to convert an integer of over 4,300 digits)."""
+MAX_PARSED_BYTES = 32 * 1024 * 1024
+"""Bigger files are hashed but not opened as PDFs: a policy PDF is tens of kilobytes, and pypdf
+holds a file in memory several times over (a 1.5 GB file took a minute and 4.6 GB)."""
 
 
 @dataclass(frozen=True)
@@ -36,24 +42,33 @@ class Verdict:
 
 def read_claim(data: bytes) -> Claim | None:
     """The policy and version a PDF claims to be, from its embedded canonical text (``None`` if none)."""
-    try:
-        from pypdf import PdfReader
+    from pypdf import PdfReader
 
-        reader = PdfReader(io.BytesIO(data))
-        files = reader.attachments
+    # pypdf logs what it repairs ("EOF marker not found") to stderr, above the verdict.
+    quiet = logging.getLogger("pypdf")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)
+    try:
+        files = PdfReader(io.BytesIO(data)).attachments
+        for name in sorted(files):
+            m = _CANONICAL.match(name)
+            if m and files[name]:
+                text = files[name][0]
+                return Claim(m["pid"], int(m["n"]), hashlib.sha256(text).hexdigest(), _title(text))
     except Exception:  # any unreadable or foreign file simply carries no claim
         return None
-    for name in sorted(files):
-        m = _CANONICAL.match(name)
-        if not m or not files[name]:
-            continue
-        text = files[name][0]
-        try:
-            title = json.loads(text.decode("utf-8")).get("title", "")
-        except (ValueError, UnicodeDecodeError, AttributeError):
-            title = ""
-        return Claim(m["pid"], int(m["n"]), hashlib.sha256(text).hexdigest(), title)
+    finally:
+        quiet.setLevel(level)
     return None
+
+
+def _title(text: bytes) -> str:
+    """The policy title in the attached canonical text, or ``""`` if it has none that is text."""
+    try:
+        title = json.loads(text.decode("utf-8")).get("title", "")
+    except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, nested too deep
+        return ""
+    return title if isinstance(title, str) else ""
 
 
 def _genuine(path: str, title: str, pid: str, number: int, effective: str, status: str, url: str) -> Verdict:
@@ -110,14 +125,12 @@ def load_site_records(site_dir: Path) -> list[dict[str, Any]]:
 
 
 def verify_against_site(path: Path, site_dir: Path) -> Verdict:
-    data = _read(path)
-    sha = hashlib.sha256(data).hexdigest()
+    sha, claim = _examine(path)
     records = load_site_records(site_dir)
     for r in records:
         if r.get("pdf_sha256") == sha:
             return _genuine(str(path), r.get("title", ""), r["policy"], r.get("version"),
                             r.get("effective_date", ""), r.get("status", ""), r.get("url", ""))
-    claim = read_claim(data)
     if claim is not None:
         for r in records:
             if r["policy"] == claim.policy_id and r.get("version") == claim.number:
@@ -141,12 +154,10 @@ def verify_against_history(path: Path, settings) -> Verdict:
     """Rebuild the PDF the version it claims to be would have (bytes are reproducible) and compare."""
     from . import loader, pdf, versions
 
-    data = _read(path)
-    sha = hashlib.sha256(data).hexdigest()
+    sha, claim = _examine(path)
     policies = loader.load_all(settings.content_dir)
     histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
                                   notice_days=settings.notice_days, today=settings.today)
-    claim = read_claim(data)
     claimed = []
     if claim is not None and claim.policy_id in histories:
         claimed = [v for v in histories[claim.policy_id].versions if v.number == claim.number]
@@ -173,9 +184,16 @@ def verify_against_history(path: Path, settings) -> Verdict:
     return _not_genuine(str(path), f"it is not the PDF of any published version of {names}")
 
 
-def _read(path: Path) -> bytes:
+def _examine(path: Path) -> tuple[str, Claim | None]:
+    """The SHA-256 of the file at ``path`` and what it claims to be (read in chunks, so any size will do)."""
+    digest = hashlib.sha256()
+    head = bytearray()
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                digest.update(chunk)
+                if len(head) <= MAX_PARSED_BYTES:
+                    head += chunk
     except OSError as e:
         raise PolicyError(f"{path}: cannot read it: {e.strerror or e}") from e
-    return data
+    return digest.hexdigest(), (read_claim(bytes(head)) if len(head) <= MAX_PARSED_BYTES else None)

@@ -164,3 +164,65 @@ def test_a_pdf_carrying_another_text_is_not_genuine(built, tmp_path, mode):
     assert result.returncode == 1
     assert (f"it says it is Privacy Policy ({PID}) version 2, but the text it carries is not the text "
             "of that version") in result.stderr, result.stderr
+
+
+def _forged(dest: Path, name: str, text: bytes) -> Path:
+    """A one-page PDF whose only attachment is ``text`` under ``name`` (what a forger controls)."""
+    doc = pikepdf.new()
+    doc.add_blank_page()
+    doc.attachments[name] = pikepdf.AttachedFileSpec(doc, text, filename=name)
+    doc.save(dest)
+    return dest
+
+
+@pytest.mark.parametrize("name, text, says", [
+    # A version number Python will not turn into an int (over 4,300 digits).
+    (f"{PID}-v{'9' * 5000}.json", b'{"title": "Privacy Policy"}', None),
+    # Canonical text nested deeper than json can decode.
+    (f"{PID}-v2.json", b"[" * 200_000, f"it says it is {PID} ({PID}) version 2"),
+    # A title that is not text.
+    (f"{PID}-v2.json", b'{"title": ["<b>x</b>"]}', f"it says it is {PID} ({PID}) version 2"),
+])
+def test_a_pdf_with_a_forged_attachment_is_not_genuine_without_a_traceback(built, tmp_path, name, text, says):
+    project, site = built
+    pdf = _forged(tmp_path / "forged.pdf", name, text)
+    result = _verify(project, pdf, "--site", str(site))
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{pdf}: NOT GENUINE", result.stderr
+    assert len(lines) == 2
+    assert lines[1] == (f"  it is not the PDF of any published version of {PID}" if says is None
+                        else f"  {says}, but the text it carries is not the text of that version")
+
+
+def test_a_non_pdf_gets_the_verdict_and_nothing_else(built, tmp_path):
+    project, site = built
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7\n" + b"not really\n" * 100)
+    result = _verify(project, junk, "--site", str(site))
+    assert result.returncode == 1
+    # pypdf's own repair notes ("EOF marker not found") are not the user's business.
+    assert result.stderr.splitlines() == [
+        f"{junk}: NOT GENUINE", f"  it is not the PDF of any published version of {PID}"]
+
+
+def test_a_huge_file_is_hashed_in_pieces_not_loaded(built, tmp_path):
+    """2 GiB (sparse) under a 1 GiB address-space limit: reading it whole would raise MemoryError."""
+    import resource
+    import subprocess
+
+    from gitrepo import POLICY, _base_env
+
+    project, site = built
+    huge = tmp_path / "huge.pdf"
+    with open(huge, "wb") as f:
+        f.truncate(2 << 30)
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    result = subprocess.run([str(POLICY), "verify", str(huge), "--site", str(site)], cwd=project,
+                            env=_base_env(), capture_output=True, text=True, timeout=120, preexec_fn=limit)
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"{huge}: NOT GENUINE", f"  it is not the PDF of any published version of {PID}"]
