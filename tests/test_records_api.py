@@ -236,6 +236,11 @@ def test_admin_listing_needs_the_token(client, staff):
     assert rows[0]["name"].startswith("'=HYPERLINK")
     r = client.get("/api/completions?checklist=call-centre", headers=ADMIN)
     assert r.json()["count"] == 0
+    # Not whole numbers, or past the database's integer: 400, where these were 500s.
+    for bad in ("\u00b2", "1.5", "-1", "9" * 12):
+        r = client.get("/api/completions", params={"version": bad}, headers=ADMIN)
+        assert r.status_code == 400 and r.json()["field"] == "version", bad
+    assert client.get("/api/completions?version=1", headers=ADMIN).json()["count"] == 1
 
 
 def test_admin_listing_is_off_without_a_configured_token(site_v1, tmp_path, monkeypatch):

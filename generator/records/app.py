@@ -244,7 +244,9 @@ class Service:
     async def _listing(self, request: Request) -> list[dict[str, Any]]:
         self._authorise(request)
         version = request.query_params.get("version")
-        if version is not None and not version.isdigit():
+        # ASCII digits only ("²".isdigit() is true but int() refuses it), and few enough to fit
+        # the database's integer column.
+        if version is not None and not re.fullmatch(r"[0-9]{1,9}", version):
             raise ApiError(400, "'version' must be a whole number", field="version")
         return await run_in_threadpool(self.records.all, request.query_params.get("checklist"),
                                        int(version) if version else None)
