@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,9 @@ MAX_NODES = 100_000
 
 MAX_DEPTH = 64
 """Deepest nesting accepted."""
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Characters a text field may not hold: controls other than tab and line ends, lone surrogates, non-characters."""
 
 _CORE = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
@@ -165,9 +169,15 @@ class _Builder:
         if node.tag not in _SCALAR_TAGS:
             raise self.fail(f"tag {_short(node.tag)!r} is not allowed: content is plain data only", node)
         try:
-            return _scalar_constructor.construct_object(node, deep=True)
+            value = _scalar_constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as e:
             raise self.fail(f"invalid value: {e}", node) from None
+        # YAML's quoted escapes (\v, \x01, …) can produce characters that XML (the
+        # feed, the PDF's metadata) cannot carry at all and HTML shows as garbage.
+        if isinstance(value, str) and (bad := _CONTROL.search(value)):
+            raise self.fail(f"control character U+{ord(bad.group()):04X} is not allowed in text "
+                            "(an escape such as \\v or \\x01 in a quoted string?)", node)
+        return value
 
     def _mapping(self, node: yaml.MappingNode, loc: Path_, depth: int) -> dict[str, Any]:
         if node.tag != f"{_CORE}map":

@@ -64,6 +64,7 @@ CASES = [
     ("invalid-utf8.yaml", 3, ["not valid UTF-8", "0xe9"]),
     ("python-tag.yaml", 11, ["tag '!!python/object/apply:os.system' is not allowed"]),
     ("alias-bomb.yaml", 1, ["alias bomb"]),
+    ("control-char.yaml", 11, ["control character U+000B", "not allowed in text"]),
 ]
 
 
