@@ -115,11 +115,13 @@ def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the versions.json records instead.")
 def versions_command(config_file: Path, today: str | None, as_json: bool) -> None:
     """List every published version of each policy, and the draft if the working tree differs."""
+    import dataclasses
     import json as _json
     from datetime import date as _date
 
-    from . import archive, loader, versions
+    from . import archive, loader
     from .mkconfig import settings_from_config_file
+    from .site import read_histories
 
     try:
         if not config_file.is_file():
@@ -131,10 +133,10 @@ def versions_command(config_file: Path, today: str | None, as_json: bool) -> Non
                 day = _date.fromisoformat(today)
             except ValueError:
                 raise PolicyError(f"--today {today!r}: expected a date as YYYY-MM-DD") from None
+        if day is not None:
+            settings = dataclasses.replace(settings, today=day)
         policies = loader.load_all(settings.content_dir)
-        histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
-                                      notice_days=settings.notice_days, today=day or settings.today,
-                                      cache_dir=settings.cache_dir)
+        histories = read_histories(settings, policies)
     except PolicyError as e:
         fail(e)
     out = {}

@@ -74,6 +74,13 @@ def policy_url(policy_id: str) -> str:
     return f"{policy_id}/index.md"
 
 
+def read_histories(settings: Settings, policies: list[Policy]) -> "dict[str, versions.PolicyHistory]":
+    """Every policy's versions under ``settings``: one call for the build and the CLI, so both give the same dates."""
+    return versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
+                             notice_days=settings.notice_days, today=settings.today,
+                             cache_dir=settings.cache_dir, config_file=settings.config_file)
+
+
 def gather(settings: Settings, *, pdf_links: "archive.PdfLinks | None" = None) -> SiteModel:
     """Load, validate and lay out everything. Raises :class:`~generator.errors.PolicyError`.
 
@@ -88,9 +95,7 @@ def gather(settings: Settings, *, pdf_links: "archive.PdfLinks | None" = None) -
     """
     policies = loader.load_all(settings.content_dir)
     site = SiteModel(settings, policies)
-    histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
-                                  notice_days=settings.notice_days, today=settings.today,
-                                  cache_dir=settings.cache_dir, config_file=settings.config_file)
+    histories = read_histories(settings, policies)
     if pdf_links is None and settings.pdf:
         # PDFs come before the pages: they link each PDF with its size, and
         # versions.json carries its SHA-256 (issue 4).

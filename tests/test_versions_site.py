@@ -205,6 +205,22 @@ def test_cli_lists_the_same_versions(story):
     assert {r["pdf"] for r in as_json["privacy-policy"]} == {None}
 
 
+def test_cli_dates_each_version_by_the_notice_period_it_was_posted_under(tmp_path):
+    """``policy versions`` reads mkdocs.yml's history as the build does, so both give one date."""
+    repo = GitRepo.project(tmp_path / "proj", checklists=False)
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    cfg = repo.path / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("notice_days: 0", "notice_days: 14"))
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt, with 14 days' notice", "2026-03-05T10:00:00+13:00")
+    result = policy_cli(repo.path, "versions", "--json", today="2026-04-01")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)["privacy-policy"]
+    assert [(r["version"], r["effective_date"], r["superseded_on"]) for r in rows] == [
+        (1, "2026-03-01", "2026-03-19"), (2, "2026-03-19", None)]
+
+
 def _two_versions(tmp_path: Path, notice_days: int = 0) -> GitRepo:
     repo = GitRepo.project(tmp_path / "proj", checklists=False)
     if notice_days:
