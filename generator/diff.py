@@ -478,6 +478,7 @@ _TOKEN = re.compile(
 )
 _BLOCK_MARKER = re.compile(r"^(?:[ \t]*(?:[-*+]|\d+[.)])[ \t]+|[ \t]*>[ \t]?|#{1,6}[ \t]+)")
 _RAW = re.compile(r"^(?:\[[^\]\n]*\]\([^)\s]*\)|`[^`\n]+`|<(?:https?://|mailto:)[^>\s]+>)$")
+_LINK = re.compile(r"\[(?P<text>[^\]\n]*)\](?P<target>\([^)\s]*\))\Z")
 
 LABELS = {"ins": "inserted", "del": "deleted"}
 
@@ -488,7 +489,11 @@ def tokens(text: str) -> list[str]:
 
 
 def _esc(token: str) -> str:
-    # Links and autolinks stay Markdown so that they still work in the redline.
+    # Links and autolinks stay Markdown so that they still work in the redline; a
+    # link's words are escaped like any other words, or "[<img …>](url)" is markup.
+    link = _LINK.match(token)
+    if link:
+        return f"[{escape(link['text'])}]{link['target']}"
     return token if _RAW.match(token) else str(escape(token))
 
 

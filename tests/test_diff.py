@@ -218,6 +218,15 @@ def test_word_diff_escapes_html_and_never_lets_content_become_markup():
     assert "<ins>a &lt;script&gt;alert(1)&lt;/script&gt; &amp; b</ins>" in rendered
 
 
+
+def test_words_of_a_link_are_escaped_too_and_the_link_still_works():
+    red = word_diff_html("Read [the act](https://example.org/act).",
+                         "Read [<img src=x onerror=alert(1)> & more](https://example.org/act).", labels=False)
+    rendered = html(red)
+    assert "<img" not in rendered
+    assert '<a href="https://example.org/act">&lt;img src=x onerror=alert(1)&gt; &amp; more</a>' in rendered
+    assert page_text(rendered) == "Read the act <img src=x onerror=alert(1)> & more."
+
 def test_word_diff_keeps_list_items_as_list_items():
     old = "We use it:\n\n- to deliver services;\n- to bill you; and\n- to improve our website."
     new = "We use it:\n\n- to deliver services;\n- to bill you;\n- to train staff; and\n- to improve our website."
