@@ -165,6 +165,33 @@ def test_pass_mark_is_enforced_and_a_retry_is_allowed(page, base_url, answer_key
     assert "Training completed" in outcome and "82% (pass mark 80%)" in outcome
 
 
+def test_titles_with_markup_characters_show_as_typed_in_the_outcome(page, base_url, answer_key):
+    """An item title with & and < reads the same in the not-finished and the failed lists."""
+    url = f"{base_url}/one/training/all-staff/"
+    title = "What we collect & <keep>"
+
+    def retitle(route):
+        resp = route.fetch()
+        body, found = re.subn(r'("item_titles":\{[^}]*"collection":)"[^"]*"',
+                              lambda m: m.group(1) + json.dumps(title).replace("&", "\\u0026")
+                              .replace("<", "\\u003c").replace(">", "\\u003e"), resp.text())
+        assert found == 1
+        route.fulfill(response=resp, body=body)
+
+    page.route(url, retitle)
+    page.goto(url)
+    assert page_data(page)["page"]["item_titles"]["collection"] == title
+    outcome = finish(page)
+    assert page.locator("#training-outcome li a[href='#item-collection']").inner_text() == title, outcome
+    data = page_data(page)
+    first = next(i for i in data["items"] if i["id"] == "collection")["questions"][0]
+    wrong = {q["id"] for q in data["questions"][:4]}  # 13 of 17 is under the pass mark
+    assert first in wrong
+    do_everything(page, answer_key, wrong=wrong)
+    assert finish(page).startswith("Not passed.")
+    assert page.locator(f"#training-outcome li a[href='#q-{first}']").inner_text() == f"{title}: question 1"
+
+
 def test_a_reload_keeps_progress(page, base_url, answer_key):
     page.goto(f"{base_url}/one/training/all-staff/")
     first, second = answer_key["collection-client-customer"], answer_key["collection-channels"]

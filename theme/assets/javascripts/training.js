@@ -194,8 +194,8 @@
     $("#training-finish").hidden = true;
   }
 
-  function links(list) {
-    return "<ul>" + list.map(function (p) { return '<li><a href="#' + p[0] + '">' + esc(p[1]) + "</a></li>"; }).join("") + "</ul>";
+  function links(list) { // [anchor, label already as HTML]
+    return "<ul>" + list.map(function (p) { return '<li><a href="#' + p[0] + '">' + p[1] + "</a></li>"; }).join("") + "</ul>";
   }
 
   function finish() {
@@ -203,7 +203,7 @@
     var todo = D.items.filter(function (it) { return !itemDone(it); });
     if (todo.length) {
       out.innerHTML = T("not_finished_html", { list_html: links(todo.map(function (it) {
-        return ["item-" + it.id, P.item_titles[it.id]];
+        return ["item-" + it.id, esc(P.item_titles[it.id])];
       })) });
       return out.focus();
     }
