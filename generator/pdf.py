@@ -479,9 +479,13 @@ def render_job(job: PdfJob) -> bytes:
 
     saved = os.environ.get("SOURCE_DATE_EPOCH")
     os.environ["SOURCE_DATE_EPOCH"] = str(job.epoch)
+    # Only data: URLs are fetched. A relative image in a clause would otherwise be read
+    # from the current folder and an absolute one from the network: the bytes would
+    # depend on where and when the build ran, which the cache key cannot see.
+    fetcher = weasyprint.URLFetcher(allowed_protocols=("data",))
     try:
         options = _weasyprint_options(job)
-        document = weasyprint.HTML(string=job.html, base_url=".").render(**options)
+        document = weasyprint.HTML(string=job.html, base_url=".", url_fetcher=fetcher).render(**options)
         pages = len(document.pages)
         toc_start = _anchor_page(document, "contents")
         body_start = _anchor_page(document, "text")
@@ -489,7 +493,7 @@ def render_job(job: PdfJob) -> bytes:
         # by at most b - a + 1 pages; only when that could bring it to two pages or
         # fewer is the short document laid out to decide exactly.
         if toc_start < 0 or pages - (body_start - toc_start) - 1 < TOC_MIN_PAGES:
-            short = weasyprint.HTML(string=job.html_short, base_url=".").render(**options)
+            short = weasyprint.HTML(string=job.html_short, base_url=".", url_fetcher=fetcher).render(**options)
             if len(short.pages) < TOC_MIN_PAGES:
                 document = short
         return document.write_pdf(attachments=_attachments(job), **options)

@@ -338,3 +338,33 @@ def test_the_cache_forgets_pdfs_no_build_has_used_for_sixty_days(tmp_path):
     again = pdf.render_version(make_version(3), settings)  # a build that only needs version 3
     assert again.cached
     assert [f.stem for f in (tmp_path / "cache" / "pdf").glob("*/*.pdf")] == [recent]
+
+
+_RENDER_IN = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_pdf import make_settings, make_version
+from generator import loader, pdf
+policy = loader.load_policy({policy!r})
+sys.stdout.buffer.write(pdf.render_version(make_version(policy=policy), make_settings()).data)
+"""
+
+
+def test_the_bytes_do_not_depend_on_the_current_folder(tmp_path):
+    """A clause with a relative image, rendered from a folder that has that file and one that has not."""
+    policy = tmp_path / "privacy-policy.yaml"
+    text = POLICY_FILE.read_text(encoding="utf-8")
+    assert "\n    body: |\n" in text
+    policy.write_text(text.replace("\n    body: |\n", "\n    body: |\n      ![Logo](logo.png)\n\n", 1),
+                      encoding="utf-8")
+    script = _RENDER_IN.format(tests=str(ROOT / "tests"), policy=str(policy))
+    with_logo, without = tmp_path / "with-logo", tmp_path / "without"
+    with_logo.mkdir()
+    without.mkdir()
+    # A real 1 x 1 PNG: WeasyPrint would draw it if it read it.
+    (with_logo / "logo.png").write_bytes(bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+        "0000000c4944415478da63f8cfc000000301010018dd8db00000000049454e44ae426082"))
+    out = [subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, check=True,
+                          timeout=120).stdout for folder in (with_logo, without)]
+    assert out[0][:5] == b"%PDF-" and out[0] == out[1]
