@@ -6,6 +6,16 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 
 
+class _Days(c.Type):
+    """A whole number of days, 0 or more."""
+
+    def run_validation(self, value):
+        value = super().run_validation(value)
+        if value < 0:
+            raise c.ValidationError("must be 0 or more: a version cannot take effect before it is posted")
+        return value
+
+
 class PolicyConfig(base.Config):
     enabled = c.Type(bool, default=True)
     """Turn the plugin off without removing it from ``mkdocs.yml``."""
@@ -22,7 +32,7 @@ class PolicyConfig(base.Config):
     timezone = c.Type(str, default="Pacific/Auckland")
     """IANA time zone in which a posting time becomes an effective date."""
 
-    notice_days = c.Type(int, default=0)
+    notice_days = _Days(int, default=0)
     """Days between posting a version and its taking effect."""
 
     pdf = c.Type(bool, default=True)

@@ -39,11 +39,28 @@ def read_config(text: str | bytes) -> dict[str, Any]:
 
 
 def plugin_options(raw: dict[str, Any]) -> dict[str, Any]:
-    """The ``policy`` plugin's options in a parsed ``mkdocs.yml`` (empty when it has none)."""
-    for item in raw.get("plugins") or []:
+    """The ``policy`` plugin's options in a parsed ``mkdocs.yml`` (empty when it has none).
+
+    MkDocs takes ``plugins`` as a list or as a mapping of plugin names to options.
+    """
+    plugins = raw.get("plugins") or []
+    if isinstance(plugins, dict):
+        plugins = [plugins]
+    for item in plugins:
         if isinstance(item, dict) and "policy" in item:
             return item["policy"] or {}
     return {}
+
+
+def _rules(options: dict[str, Any]) -> tuple[str, int]:
+    """``(timezone, notice_days)`` from the plugin's options. Raises ``ValueError``."""
+    timezone = options.get("timezone", DEFAULT_TIMEZONE)
+    days = options.get("notice_days", 0)
+    if not isinstance(timezone, str) or not isinstance(days, int) or isinstance(days, bool):
+        raise ValueError("timezone must be text and notice_days a whole number")
+    if days < 0:
+        raise ValueError("notice_days must be 0 or more: a version cannot take effect before it is posted")
+    return timezone, days
 
 
 def publication_rules(text: str | bytes) -> tuple[str, int]:
@@ -56,11 +73,7 @@ def publication_rules(text: str | bytes) -> tuple[str, int]:
         options = plugin_options(read_config(text))
     except yaml.YAMLError as e:
         raise ValueError(str(e)) from None
-    timezone = options.get("timezone", DEFAULT_TIMEZONE)
-    days = options.get("notice_days", 0)
-    if not isinstance(timezone, str) or not isinstance(days, int) or isinstance(days, bool):
-        raise ValueError("timezone must be text and notice_days a whole number")
-    return timezone, days
+    return _rules(options)
 
 
 def settings_from_config_file(config_file: Path, **overrides: Any):
@@ -88,6 +101,10 @@ def settings_from_config_file(config_file: Path, **overrides: Any):
         elif isinstance(item, str) and item not in exts:
             exts.append(item)
     plugin = plugin_options(raw)
+    try:
+        timezone, notice_days = _rules(plugin)
+    except ValueError as e:
+        raise PolicyError(f"{config_file}: policy plugin: {e}") from None
     theme = raw.get("theme") or {}
     custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
     site_url = raw.get("site_url") or ""
@@ -98,8 +115,8 @@ def settings_from_config_file(config_file: Path, **overrides: Any):
         config_file=config_file,
         content_dir=root / plugin.get("content_dir", "content"),
         branch=plugin.get("branch", "main"),
-        timezone=plugin.get("timezone", DEFAULT_TIMEZONE),
-        notice_days=int(plugin.get("notice_days", 0)),
+        timezone=timezone,
+        notice_days=notice_days,
         site_name=raw.get("site_name", "Policies"),
         site_url=site_url,
         markdown_extensions=tuple(exts),

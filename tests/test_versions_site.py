@@ -221,6 +221,44 @@ def test_cli_dates_each_version_by_the_notice_period_it_was_posted_under(tmp_pat
         (1, "2026-03-01", "2026-03-19"), (2, "2026-03-19", None)]
 
 
+def test_cli_reads_plugins_given_as_a_mapping(tmp_path):
+    """MkDocs also takes ``plugins:`` as a mapping; the CLI must read the same options from it."""
+    repo = GitRepo.project(tmp_path / "proj", checklists=False)
+    cfg = repo.path / "mkdocs.yml"
+    text = cfg.read_text()
+    assert "  - search\n  - policy:\n" in text
+    cfg.write_text(text.replace("  - search\n  - policy:\n", "  search: {}\n  policy:\n")
+                   .replace("notice_days: 0", "notice_days: 14"))
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    result = policy_cli(repo.path, "versions", "--json", today="2026-04-01")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["privacy-policy"][0]["effective_date"] == "2026-03-15"
+
+
+@pytest.mark.parametrize("value,message", [
+    ("-3", "notice_days must be 0 or more"),
+    ("soon", "notice_days a whole number"),
+])
+def test_a_bad_notice_period_is_one_line_not_a_backdated_version(tmp_path, value, message):
+    """A negative notice period would date a version before it was posted (backdating)."""
+    repo = GitRepo.project(tmp_path / "proj", checklists=False)
+    cfg = repo.path / "mkdocs.yml"
+    cfg.write_text(cfg.read_text().replace("notice_days: 0", f"notice_days: {value}"))
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    result = policy_cli(repo.path, "versions", today="2026-04-01")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr and message in result.stderr
+    assert result.stdout == ""
+    if value == "-3":
+        site = tmp_path / "site"
+        built = mkdocs_build(repo.path, site, today="2026-04-01")
+        assert built.returncode == 1 and "Traceback" not in built.stderr
+        assert "'notice_days': must be 0 or more" in built.stderr
+        assert not site.exists()
+
+
 def _two_versions(tmp_path: Path, notice_days: int = 0) -> GitRepo:
     repo = GitRepo.project(tmp_path / "proj", checklists=False)
     if notice_days:
