@@ -415,10 +415,11 @@ def add_to(site: "SiteModel") -> None:
     site.outputs.append(Output("training/index.json", _json_bytes(index)))
     rows = []
     for c, t, d in entries:
+        # The text trained on, as on the checklist page: not a scheduled version's titles.
         rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description),
-                     "version_line": version_line(t), "policy": policies[c.policy],
+                     "version_line": version_line(t), "policy": t.policy,
                      "policy_href": _href(INDEX_SRC, f"{c.policy}/index.md"),
-                     "item_titles": [_item_title(i, policies[c.policy]) for i in c.items],
+                     "item_titles": [_item_title(i, t.policy) for i in c.items],
                      "questions": len(d["questions"])})
     site.pages.append(Page(INDEX_SRC, render.render(
         "training_index.md", rows=rows, stylesheet=posixpath.relpath(STYLESHEET, "training"),

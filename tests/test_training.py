@@ -246,7 +246,9 @@ def test_a_scheduled_version_is_not_trained_on_until_it_is_in_force(tmp_path):
                   "          answer: true\n          explanation: It does.\n")
     assert text.count("\n  - id: changes\n") == 1
     text = text.replace("\n  - id: changes\n", "\n" + new_clause + "  - id: changes\n")
-    repo.write_policy(text.replace(body, body.replace("from\n      time to time", "at any time")))
+    text = text.replace(body, body.replace("from\n      time to time", "at any time"))
+    assert text.count("title: Changes to this policy\n") == 1
+    repo.write_policy(text.replace("title: Changes to this policy\n", "title: Updates to this policy\n"))
     checklist = repo.read("checklists/all-staff.yaml")
     repo.write("checklists/all-staff.yaml", checklist.replace("items:\n", (
         "items:\n  - id: opt-out\n    kind: quiz\n    clauses: [marketing-opt-out]\n"
@@ -260,6 +262,10 @@ def test_a_scheduled_version_is_not_trained_on_until_it_is_in_force(tmp_path):
     assert data["items"][0]["clauses"] == ["changes"]
     html = (before / "training/all-staff/index.html").read_text(encoding="utf-8")
     assert "time to time" in html and "at any time" not in html
+    # The index names the untitled item by the clause title in force, as its page does.
+    index = (before / "training/index.html").read_text(encoding="utf-8")
+    assert "<li>Changes to this policy</li>" in index and "Updates to this policy" not in index
+    assert "Updates to this policy" not in html
     assert len(data["questions"]) == 17  # the training read from version 1's own blob
     after = build(repo, tmp_path / "after", "2026-05-31")
     data = read_json(after, "training/all-staff/checklist.json")
