@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Mapping
 
 import yaml
@@ -9,7 +10,7 @@ import yaml
 from . import yamlsource
 from .errors import ContentError
 from .model import Clause, Contact, Policy, Source
-from .schema import SCHEMA_VERSION
+from .schema import SCHEMA_VERSION, SLUG_PATTERN
 
 try:  # libyaml is several times faster on long histories
     _Loader = yaml.CSafeLoader
@@ -179,6 +180,7 @@ def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VE
     policy_id = data.get("id")
     if not isinstance(policy_id, str) or not policy_id:
         raise ContentError("no policy id", path, 1)
+    _check_id(policy_id, "policy", path)
     try:
         top = tuple(_clause(c, path, counter) for c in clauses)
     except RecursionError:
@@ -213,12 +215,19 @@ def _contact(data: Any) -> Contact:
                    email=_text(data.get("email")), phone=_text(data.get("phone")))
 
 
+def _check_id(value: str, what: str, path: str) -> None:
+    """Ids become anchors, attribute lists and file names: an old blob gets no leeway there."""
+    if not re.fullmatch(SLUG_PATTERN, value):
+        raise ContentError(f"invalid {what} id {value!r}", path, 1)
+
+
 def _clause(data: Any, path: str, counter: list[int]) -> Clause:
     counter[0] += 1
     if counter[0] > MAX_ITEMS:
         raise ContentError(f"more than {MAX_ITEMS:,} clauses", path, 1)
     if not isinstance(data, dict) or not isinstance(data.get("id"), str):
         raise ContentError("a clause has no id", path, 1)
+    _check_id(data["id"], "clause", path)
     children = data.get("clauses") or []
     if not isinstance(children, list):
         children = []

@@ -123,7 +123,7 @@ class PublicationRules:
             self.prefetch([commit])
         return self._at[commit]
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Bump when what the history cache stores changes (or the historic reader reads differently)."""
 
 

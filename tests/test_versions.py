@@ -228,6 +228,28 @@ def test_an_unreadable_blob_on_main_is_skipped_not_published(repo):
     assert len(h.warnings) == 1 and "YAML syntax error" in h.warnings[0]
 
 
+
+@pytest.mark.parametrize("field,value", [
+    ("clause", "security onclick=alert(1)"),  # would become an attribute through attr_list
+    ("policy", "../../outside"),  # would place the version's PDF outside the site
+])
+def test_a_blob_on_main_with_an_invalid_id_is_skipped_not_published(repo, field, value):
+    """The tolerant historic reader still refuses ids that are not slugs: they become markup and paths."""
+    text = policy_yaml(TEXT_B)
+    if field == "clause":
+        text = text.replace("id: security", f"id: '{value}'")
+    else:
+        text = text.replace("id: privacy-policy", f"id: '{value}'", 1)
+    assert value in text
+    repo.write_policy(text)
+    repo.commit("Bad id", "2026-03-02T10:00:00+13:00")
+    repo.write_policy(policy_yaml(TEXT_C))
+    repo.commit("Fixed", "2026-03-03T10:00:00+13:00")
+    h = history_of(repo, "2026-03-05")
+    assert summary(h) == [(1, "superseded", "2026-03-01", "2026-03-03"), (2, "in-force", "2026-03-03", None)]
+    assert len(h.warnings) == 1 and f"invalid {field} id" in h.warnings[0]
+
+
 # -- schema changes ----------------------------------------------------------------
 
 OLD_SCHEMA_BLOB = """\
