@@ -273,6 +273,10 @@ def test_identity_header_replaces_the_typed_email(site_v1, db_url, staff):
         rows = c.get("/api/completions", headers=ADMIN).json()["records"]
         assert sorted((x["email"], x["identity_source"]) for x in rows) == [
             ("Ana.Tane@corp.example", "header"), ("bo@corp.example", "header")]
+        # A proxy's UTF-8 identity is not refused: its bytes 0x80-0x9f are not control characters.
+        r5 = c.post("/api/completions", json=submission(checklist, key),
+                    headers={"X-Forwarded-Email": "łucja@corp.example".encode()})
+        assert r5.status_code == 201, r5.text
 
 
 def test_no_cross_origin_access_unless_configured(site_v1, tmp_path):

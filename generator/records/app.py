@@ -166,7 +166,6 @@ class Service:
                                     "sign-in proxy is missing")
             if len(email) > 254:
                 raise ApiError(400, f"the {self.identity_header} header is too long")
-            _check_text(email, self.identity_header)
             source = "header"
         else:
             email = _field(data, "email", str, limit=254)
