@@ -24,7 +24,7 @@ from .diff import (
 )
 from .errors import ContentError, ContentErrors
 from .model import Policy, PolicyVersion
-from .render import long_date
+from .render import long_date, md_attr
 
 NO_CHANGE = "No change to the public text."
 
@@ -138,14 +138,16 @@ def compared_with(r: PolicyReport) -> str:
 
 
 def _item_line(i: TrainingItem, *, markdown: bool) -> str:
-    where = f"{i.clause_number} {i.clause_title}".strip()
+    # In Markdown, a prompt or title is text: "<b>" or "*" in it must not become markup.
+    plain = md_attr if markdown else (lambda s: s)
+    where = plain(f"{i.clause_number} {i.clause_title}".strip())
     code = (lambda s: f"`{s}`") if markdown else (lambda s: s)
     if i.kind == "question":
-        what = f"Question {code(i.item_id)}: “{i.text}”"
+        what = f"Question {code(i.item_id)}: “{plain(i.text)}”"
     elif i.kind == "guidance":
         what = "Staff guidance"
     else:
-        what = f"Checklist item {code(i.item_id)}: {i.text}"
+        what = f"Checklist item {code(i.item_id)}: {plain(i.text)}"
     return f"{what} (clause {where}): {i.reason}" if where else f"{what}: {i.reason}"
 
 
@@ -182,12 +184,12 @@ def render_markdown(reports: list[PolicyReport]) -> str:
         return NO_CHANGE + "\n"
     out: list[str] = []
     for r in reports:
-        out.append(f"## {r.policy.title} (`{r.path}`)")
+        out.append(f"## {md_attr(r.policy.title)} (`{r.path}`)")
         out.append("")
         if not r.changed:
             out += [NO_CHANGE, ""]
         else:
-            out += [f"**{on_merge(r)}**", "", compared_with(r), ""]
+            out += [f"**{md_attr(on_merge(r))}**", "", md_attr(compared_with(r)), ""]
             if r.published is not None:
                 label = f"version {r.published.number}"
                 out.append(changes_markdown(r.diff, old_label=label, new_label="this change", new_url=None,

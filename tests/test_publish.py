@@ -250,3 +250,26 @@ def test_diff_against_a_remote_tracking_branch(tmp_path, fmt):
     assert "becomes version 2" in result.stdout
     marks = "<del>generally</del>" if fmt == "markdown" else "[-generally-]"
     assert marks in result.stdout
+
+
+def test_the_markdown_redline_shows_html_like_text_as_text(tmp_path):
+    """A clause title and a quiz prompt with "<b>", "<img …>", "&" and "*" read as written in the comment."""
+    import markdown
+
+    from seed import page_text
+
+    repo = GitRepo.project(tmp_path / "proj")
+    title = "Recording of <calls> & *more*"
+    text = repo.read(POLICY).replace("title: Recording of calls", f"title: {title}", 1)
+    repo.write_policy(text)
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    prompt = "Is <b>this</b> & <img src=x onerror=alert(1)> ok"
+    repo.write_policy(text.replace(QUESTION_OLD, prompt).replace(PUBLIC_OLD, PUBLIC_NEW))
+    result = policy_cli(repo.path, "diff", "--format", "markdown")
+    assert result.returncode == 0, result.stderr
+    html = markdown.markdown(result.stdout)
+    assert "<b>" not in html and "<img" not in html and "<em>" not in html and "<calls>" not in html
+    shown = page_text(html)
+    assert f"1.2 {title}" in shown
+    assert f"Question purposes-text-message: “{prompt}" in shown
+    assert f"(clause 1.2 {title}): clause text changed" in shown
