@@ -138,6 +138,26 @@ def test_wrong_answer_shows_its_explanation_and_does_not_count(page, base_url, a
     assert "94% (pass mark 80%)" in outcome  # 16 of 17: the wrong answer scores nothing
 
 
+def test_earlier_feedback_is_not_rewritten_so_screen_readers_do_not_repeat_it(page, base_url, answer_key):
+    """Each feedback is a live region: only the one just checked may change."""
+    page.goto(f"{base_url}/one/training/all-staff/")
+    first, second = answer_key["access-phone-copy"], answer_key["complaints-acknowledge"]
+    answer_with_mouse(page, first, first.answer)
+    page.evaluate("""() => {
+        window.feedbackChanges = {};
+        document.querySelectorAll("[data-feedback]").forEach(fb => new MutationObserver(records => {
+            window.feedbackChanges[fb.id] = (window.feedbackChanges[fb.id] || 0) + records.length;
+        }).observe(fb, {childList: true, subtree: true, characterData: true}));
+    }""")
+    answer_with_mouse(page, second, wrong_choice(second))
+    page.check("[data-item='ack-need-to-know'] [data-confirm]")
+    page.click(f"#q-{first.id} [data-check]", force=True)  # disabled: nothing happens
+    changed = page.evaluate("window.feedbackChanges")
+    assert list(changed) == [f"q-{second.id}-feedback"], changed
+    assert page.locator(f"#q-{first.id}-feedback").inner_text().startswith("✓ Correct.")
+    assert page.locator(f"#q-{second.id}-feedback").inner_text().startswith("✗ Not correct.")
+
+
 def test_pass_mark_is_enforced_and_a_retry_is_allowed(page, base_url, answer_key):
     page.goto(f"{base_url}/one/training/all-staff/")
     data = page_data(page)

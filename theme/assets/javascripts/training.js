@@ -145,8 +145,12 @@
     $("[data-check]", fs).disabled = locked;
     fs.classList.toggle("is-right", !!a && ok);
     fs.classList.toggle("is-wrong", !!a && !ok);
-    if (a) fb.innerHTML = P.text[ok ? "right_html" : "wrong_html"] + $("[data-explanation]", fs).innerHTML;
-    else fb.innerHTML = "";
+    // The feedback is a live region: rewriting it unchanged would have a screen reader read
+    // every earlier verdict again each time any answer is checked.
+    var shown = a ? (ok ? "right_html" : "wrong_html") : "";
+    if (fb.getAttribute("data-shown") === shown) return;
+    fb.setAttribute("data-shown", shown);
+    fb.innerHTML = shown ? P.text[shown] + $("[data-explanation]", fs).innerHTML : "";
   }
 
   function showItem(box) {
@@ -337,6 +341,7 @@
     var chosen = $$("input", fs).filter(function (i) { return i.checked; }).map(function (i) { return i.value; });
     var fb = $("[data-feedback]", fs);
     if (!chosen.length) {
+      fb.setAttribute("data-shown", "choose_html");
       fb.innerHTML = P.text.choose_html;
       return $("input", fs).focus();
     }
