@@ -152,12 +152,13 @@ def verify_against_site(path: Path, site_dir: Path) -> Verdict:
 
 def verify_against_history(path: Path, settings) -> Verdict:
     """Rebuild the PDF the version it claims to be would have (bytes are reproducible) and compare."""
-    from . import loader, pdf, versions
+    from . import loader, pdf
+    from .site import read_histories
 
     sha, claim = _examine(path)
-    policies = loader.load_all(settings.content_dir)
-    histories = versions.read_all(policies, branch=settings.branch, timezone=settings.timezone,
-                                  notice_days=settings.notice_days, today=settings.today)
+    # The build's own reading of the history: each version's dates follow the mkdocs.yml
+    # it was posted under, and are on its PDF's cover.
+    histories = read_histories(settings, loader.load_all(settings.content_dir))
     claimed = []
     if claim is not None and claim.policy_id in histories:
         claimed = [v for v in histories[claim.policy_id].versions if v.number == claim.number]

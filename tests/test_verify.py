@@ -226,3 +226,18 @@ def test_a_huge_file_is_hashed_in_pieces_not_loaded(built, tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f"{huge}: NOT GENUINE", f"  it is not the PDF of any published version of {PID}"]
+
+
+def test_a_version_posted_under_an_older_notice_period_is_still_genuine(tmp_path):
+    """mkdocs.yml's notice period changed after version 2: its PDF keeps the date it was posted with."""
+    repo = history(tmp_path / "project", count=2)
+    config = repo.read("mkdocs.yml")
+    assert "notice_days: 0\n" in config
+    repo.write("mkdocs.yml", config.replace("notice_days: 0\n", "notice_days: 14\n"))
+    repo.commit("Two weeks' notice from now on", "2026-04-20T10:00:00+12:00")
+    assert mkdocs_build(repo.path, tmp_path / "site", today="2026-05-10").returncode == 0
+    pdf = _copy(tmp_path / "site" / PDF_V2, tmp_path / "v2.pdf")
+    shutil.rmtree(repo.path / ".cache", ignore_errors=True)  # rebuilt from history, not from the cache
+    result = _verify(repo.path, pdf)
+    assert result.returncode == 0, result.stderr
+    assert "  effective 1 April 2026 (2026-04-01), in force" in result.stdout.splitlines()
