@@ -77,6 +77,12 @@ def test_completion_is_submitted_and_retried_after_the_server_was_down(built, br
         assert "Please type your work email" in page.inner_text("#training-outcome")
         assert page.get_attribute("#training-email", "aria-invalid") == "true"
         no_axe_violations(page)  # the added email field and its error
+        # An address the service would refuse is caught here, while it can still be corrected
+        # (a refused submission is final: the page would keep a certificate with no record).
+        page.fill("#training-email", "<ana.tane@example.nz>")
+        page.click("#training-finish")
+        assert "Please type your work email" in page.inner_text("#training-outcome")
+        assert page.locator("#training-certificate").count() == 0
         page.fill("#training-email", "ana.tane@example.nz")
 
         # The service goes down before the person finishes.

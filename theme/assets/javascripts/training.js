@@ -300,7 +300,8 @@
   // Behind a sign-in proxy the service knows who this is; otherwise it needs a work email.
   document.addEventListener("click", function (ev) {
     var t = ev.target.closest && ev.target.closest("#training-finish"), box = $("#training-email");
-    if (!t || !box || !D.items.every(itemDone) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(box.value.trim())) return;
+    // The service's own test (app.EMAIL): an address it refuses is final, and the record lost.
+    if (!t || !box || !D.items.every(itemDone) || /^[^@\s,;<>"]+@[^@\s,;<>"]+\.[^@\s,;<>"]+$/.test(box.value.trim())) return;
     ev.stopPropagation();
     box.setAttribute("aria-invalid", "true");
     $("#training-outcome").innerHTML = "<p><strong>Please type your work email</strong> for your completion record.</p>";
