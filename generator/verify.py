@@ -107,7 +107,7 @@ def load_site_records(site_dir: Path) -> list[dict[str, Any]]:
     for file in sorted(Path(site_dir).glob("*/versions.json")):
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, RecursionError) as e:
             raise PolicyError(f"{file}: cannot read it as JSON: {e}") from e
         entries = data.get("versions", []) if isinstance(data, dict) else data
         pid = data.get("policy", data.get("id", file.parent.name)) if isinstance(data, dict) else file.parent.name
@@ -117,7 +117,13 @@ def load_site_records(site_dir: Path) -> list[dict[str, Any]]:
             pid = pid.get("id", file.parent.name)
         for e in entries if isinstance(entries, list) else []:
             if isinstance(e, dict):
-                records.append({"policy": pid, "title": title, **e})
+                r = {"policy": pid, "title": title, **e}
+                # A file edited by hand (or by someone else) may hold anything here.
+                if not isinstance(r["policy"], str):
+                    r["policy"] = file.parent.name
+                if not isinstance(r["title"], str):
+                    r["title"] = ""
+                records.append(r)
     if not records:
         raise PolicyError(f"{site_dir}: no <policy>/versions.json found; build the site first "
                           "(`mkdocs build`) or verify from git history instead")

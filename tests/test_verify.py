@@ -241,3 +241,22 @@ def test_a_version_posted_under_an_older_notice_period_is_still_genuine(tmp_path
     result = _verify(repo.path, pdf)
     assert result.returncode == 0, result.stderr
     assert "  effective 1 April 2026 (2026-04-01), in force" in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize("text, says", [
+    ('{"policy": ["x"], "title": {"a": 1}, "versions": [{"version": 1, "pdf_sha256": "00"}]}',
+     "  it is not the PDF of any published version of other"),
+    ('{"versions": [{"version": 1, "policy": {"id": "x"}}]}',
+     "  it is not the PDF of any published version of other"),
+    ("[" * 100_000, "other/versions.json: cannot read it as JSON"),
+])
+def test_a_mangled_versions_json_is_a_clean_answer(built, tmp_path, text, says):
+    project, site = built
+    (tmp_path / "site" / "other").mkdir(parents=True)
+    (tmp_path / "site" / "other" / "versions.json").write_text(text, encoding="utf-8")
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"not a pdf")
+    result = _verify(project, junk, "--site", str(tmp_path / "site"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert says in result.stderr, result.stderr
