@@ -203,7 +203,9 @@
   }
 
   function finish() {
-    var nameBox = NAME, out = OUT, name = NAME.value.replace(/\s+/g, " ").trim();
+    // Invisible controls (a pasted bidi isolate) go: the records service refuses them.
+    var nameBox = NAME, out = OUT, name = NAME.value.replace(/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "")
+      .replace(/\s+/g, " ").trim();
     var todo = D.items.filter(function (it) { return !itemDone(it); });
     if (todo.length) {
       out.innerHTML = T("not_finished_html", { list_html: links(todo.map(function (it) {
