@@ -9,10 +9,10 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
 # System libraries the PDF bytes depend on (WeasyPrint through Pango and
 # HarfBuzz), Chromium for the browser tests, poppler for pdftotext and
-# PostgreSQL for the records tests. Debian's python3 makes no virtualenv
-# without python3-venv.
+# PostgreSQL for the records tests, jq for the workflow's comment step test.
+# Debian's python3 makes no virtualenv without python3-venv.
 APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	chromium poppler-utils postgresql git nodejs
+	chromium poppler-utils postgresql git nodejs jq
 
 .PHONY: all build serve test check clean system venv lock
 

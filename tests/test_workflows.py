@@ -205,3 +205,49 @@ def test_redline_step_reports_bad_yaml_in_the_summary_and_fails(pr_clone, tmp_pa
     assert "The policy files have errors" in summary
     assert re.search(r"content/privacy-policy\.yaml:\d+: YAML syntax error", summary), summary
     assert "Traceback" not in summary
+
+
+# ------------------------------------------------------------------ the comment step, run for real
+
+FAKE_GH = """#!/bin/bash
+# gh as the comment step uses it: list the comments (through the real jq), edit one, or post one.
+echo "$*" >> "$GH_LOG"
+if [ "$1 $2" = "api --paginate" ]; then
+  jq -r "$5" "$GH_COMMENTS"
+fi
+"""
+
+
+@pytest.mark.parametrize("comments, expected", [
+    # Someone else's comment starting with the marker comes first; the workflow's own is updated.
+    ([{"id": 11, "user": {"login": "mallory"}, "body": "<!-- policy-diff -->\\nlooks official"},
+      {"id": 22, "user": {"login": "github-actions[bot]"}, "body": "<!-- policy-diff -->\\nold redline"}],
+     "api --method PATCH repos/org/policies/issues/comments/22 -F body=@body.md"),
+    # Only someone else's: the workflow posts its own.
+    ([{"id": 11, "user": {"login": "mallory"}, "body": "<!-- policy-diff -->\\nlooks official"}],
+     "pr comment 7 --repo org/policies --body-file body.md"),
+])
+def test_comment_step_updates_only_its_own_comment(tmp_path, comments, expected):
+    import json
+
+    if shutil.which("jq") is None:
+        pytest.fail("jq is not installed: run `make test` (it installs APT_PACKAGES)")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH, encoding="utf-8")
+    (bin_dir / "gh").chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "policy-diff.md").write_text("## Privacy Policy\n\nA redline.\n", encoding="utf-8")
+    (tmp_path / "comments.json").write_text(json.dumps(comments), encoding="utf-8")
+    step = step_named(load(CHECK)["jobs"]["comment"], "post")
+    env = {**os.environ, **step["env"]}
+    env.update({"PATH": f"{bin_dir}:{os.environ['PATH']}", "GH_LOG": str(tmp_path / "gh.log"),
+                "GH_COMMENTS": str(tmp_path / "comments.json"), "GH_TOKEN": "x", "PR": "7",
+                "REPO": "org/policies", "RUN_URL": "https://github.example/run/1"})
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=work, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    calls = (tmp_path / "gh.log").read_text(encoding="utf-8").splitlines()
+    assert calls[1:] == [expected]
+    assert (work / "body.md").read_text(encoding="utf-8").startswith("<!-- policy-diff -->\n## Privacy Policy")
