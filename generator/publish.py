@@ -156,21 +156,13 @@ def training_section(impact: TrainingImpact, *, markdown: bool) -> list[str]:
     if impact.is_empty:
         return []
     out: list[str] = []
-    redo = impact.redo
-    gone = tuple(i for i in impact.items if not i.redo)
-    if redo:
-        out.append("### Training staff will have to redo" if markdown else "Training staff will have to redo:")
-        if markdown:
-            out.append("")
-        out += [f"- {_item_line(i, markdown=markdown)}" if markdown else f"  - {_item_line(i, markdown=False)}"
-                for i in redo]
-        out.append("")
-    if gone:
-        out.append("### Training no longer asked" if markdown else "Training no longer asked:")
-        if markdown:
-            out.append("")
-        out += [f"- {_item_line(i, markdown=markdown)}" if markdown else f"  - {_item_line(i, markdown=False)}"
-                for i in gone]
+    groups = (("Training staff will have to redo", impact.redo),
+              ("Training no longer asked", tuple(i for i in impact.items if not i.redo)))
+    for heading, items in groups:
+        if not items:
+            continue
+        out += [f"### {heading}", ""] if markdown else [f"{heading}:"]
+        out += [("- " if markdown else "  - ") + _item_line(i, markdown=markdown) for i in items]
         out.append("")
     return out
 
