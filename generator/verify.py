@@ -91,11 +91,25 @@ def _not_genuine(path: str, why: str) -> Verdict:
     return Verdict(False, f"{path}: NOT GENUINE\n  {why}")
 
 
-def _modified(path: str, claim: Claim, expected_sha: str, actual_sha: str) -> Verdict:
-    return _not_genuine(path, (
-        f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
-        f"but its bytes differ from that version's published PDF\n"
-        f"  sha256 {actual_sha}, published {expected_sha}"))
+def _says(claim: Claim) -> str:
+    return f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}"
+
+
+def _not_that_version(path: str, claim: Claim, text_sha256: str | None, published_sha: str,
+                      actual_sha: str) -> Verdict:
+    """``claim`` names a published version (whose text hashes to ``text_sha256``) and the file is not its PDF."""
+    if text_sha256 and text_sha256 != claim.text_sha256:
+        return _not_genuine(path, f"{_says(claim)}, but the text it carries is not the text of that version")
+    return _not_genuine(path, (f"{_says(claim)}, but its bytes differ from that version's published PDF\n"
+                               f"  sha256 {actual_sha}, published {published_sha}"))
+
+
+def _unpublished(path: str, claim: Claim | None, names: str) -> Verdict:
+    """The file is no published version of the policies ``names``, whatever it claims."""
+    why = f"it is not the PDF of any published version of {names}"
+    if claim is not None:
+        why = f"{_says(claim)}, but no such version has been published; {why}"
+    return _not_genuine(path, why)
 
 
 # ---------------------------------------------------------------- from a built site
@@ -140,17 +154,8 @@ def verify_against_site(path: Path, site_dir: Path) -> Verdict:
     if claim is not None:
         for r in records:
             if r["policy"] == claim.policy_id and r.get("version") == claim.number:
-                if r.get("text_sha256") and r["text_sha256"] != claim.text_sha256:
-                    return _not_genuine(str(path), (
-                        f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version "
-                        f"{claim.number}, but the text it carries is not the text of that version"))
-                return _modified(str(path), claim, r.get("pdf_sha256", "?"), sha)
-    names = ", ".join(sorted({r["policy"] for r in records}))
-    if claim is not None:
-        return _not_genuine(str(path), (
-            f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
-            f"but no such version has been published; it is not the PDF of any published version of {names}"))
-    return _not_genuine(str(path), f"it is not the PDF of any published version of {names}")
+                return _not_that_version(str(path), claim, r.get("text_sha256"), r.get("pdf_sha256", "?"), sha)
+    return _unpublished(str(path), claim, ", ".join(sorted({r["policy"] for r in records})))
 
 
 # ---------------------------------------------------------------- from git history
@@ -178,17 +183,8 @@ def verify_against_history(path: Path, settings) -> Verdict:
                             pdf.version_url(settings, v))
     if claimed:
         v = claimed[0]
-        if v.text_sha256 != claim.text_sha256:
-            return _not_genuine(str(path), (
-                f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
-                "but the text it carries is not the text of that version"))
-        return _modified(str(path), claim, rendered[(v.policy.id, v.number)].sha256, sha)
-    names = ", ".join(sorted(histories)) or "no policy"
-    if claim is not None:
-        return _not_genuine(str(path), (
-            f"it says it is {claim.title or claim.policy_id} ({claim.policy_id}) version {claim.number}, "
-            f"but no such version has been published; it is not the PDF of any published version of {names}"))
-    return _not_genuine(str(path), f"it is not the PDF of any published version of {names}")
+        return _not_that_version(str(path), claim, v.text_sha256, rendered[(v.policy.id, v.number)].sha256, sha)
+    return _unpublished(str(path), claim, ", ".join(sorted(histories)) or "no policy")
 
 
 def _examine(path: Path) -> tuple[str, Claim | None]:
