@@ -737,8 +737,7 @@ def _strip_marker(text: str | None) -> str | None:
 
 
 def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_url: str | None = None,
-                     old_url: str | None = None, for_site: bool = True, heading_level: int = 2,
-                     intro: str | None = None) -> str:
+                     old_url: str | None = None, for_site: bool = True, heading_level: int = 2) -> str:
     """The body of a changes page: every changed clause with its number, title, what happened and its redline.
 
     Args:
@@ -751,7 +750,6 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
         for_site: Use MkDocs extensions (heading ids, ``markdown`` attributes,
             visually hidden labels); ``False`` for GitHub-flavoured Markdown.
         heading_level: Level of each clause's heading.
-        intro: Optional sentence to put before the list.
 
     Returns:
         Markdown with inline HTML.
@@ -792,4 +790,4 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
         metadata.append({"label": f.label, "markdown": md})
     return render("changes.md", diff=diff, entries=entries, metadata=metadata, old_label=old_label,
                   new_label=new_label, for_site=for_site, hashes="#" * max(1, min(heading_level, 6)),
-                  intro=intro, summary=diff.summary())
+                  summary=diff.summary())
