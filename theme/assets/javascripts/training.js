@@ -67,6 +67,11 @@
   function T(key, vars) {
     return P.text[key].replace(/\{(\w+)\}/g, function (_, k) { return /_html$/.test(k) ? vars[k] : esc(vars[k]); });
   }
+  // Runs of white space as one space, invisible controls (a pasted bidi isolate) dropped: the
+  // records service refuses those in a name or email.
+  function visible(t) {
+    return t.replace(/[\0-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "").replace(/\s+/g, " ").trim();
+  }
   function read(key) {
     try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; }
   }
@@ -203,9 +208,7 @@
   }
 
   function finish() {
-    // Invisible controls (a pasted bidi isolate) go: the records service refuses them.
-    var nameBox = NAME, out = OUT, name = NAME.value.replace(/[\0-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "")
-      .replace(/\s+/g, " ").trim();
+    var nameBox = NAME, out = OUT, name = visible(NAME.value);
     var todo = D.items.filter(function (it) { return !itemDone(it); });
     if (todo.length) {
       out.innerHTML = T("not_finished_html", { list_html: links(todo.map(function (it) {
@@ -290,7 +293,7 @@
     var email = $("#training-email");
     var q = read(R.Q) || [];
     q.push({ checklist: record.checklist, version: record.version, training_hash: record.training_hash,
-      name: record.name, email: email ? email.value.trim() : "", answers: record.answers,
+      name: record.name, email: email ? visible(email.value) : "", answers: record.answers,
       acknowledged: record.items.filter(function (id) { return ITEM[id].kind === "acknowledge"; }),
       submission_id: Date.now().toString(36) + "-" + Math.random().toString(36).slice(2), key: KEY });
     if (email) email.disabled = true;
@@ -303,7 +306,7 @@
   document.addEventListener("click", function (ev) {
     var t = ev.target.closest && ev.target.closest("#training-finish"), box = $("#training-email");
     // The service's own test (app.EMAIL): an address it refuses is final, and the record lost.
-    if (!t || !box || !D.items.every(itemDone) || /^[^@\s,;<>"]+@[^@\s,;<>"]+\.[^@\s,;<>"]+$/.test(box.value.trim())) return;
+    if (!t || !box || !D.items.every(itemDone) || /^[^@\s,;<>"]+@[^@\s,;<>"]+\.[^@\s,;<>"]+$/.test(visible(box.value))) return;
     ev.stopPropagation();
     box.setAttribute("aria-invalid", "true");
     $("#training-outcome").innerHTML = "<p><strong>Please type your work email</strong> for your completion record.</p>";
