@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import markdown
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import render
 from .errors import PolicyError
@@ -204,7 +204,8 @@ def clause_rows(version: PolicyVersion, settings) -> list[dict]:
             "title": clause.title,
             "depth": depth,
             "level": min(2 + depth, 6),
-            "summary_html": _convert(md, clause.summary) if clause.summary else "",
+            # Escaped first, as on the policy page: the summary is plain language, not HTML.
+            "summary_html": _convert(md, str(escape(clause.summary))) if clause.summary else "",
             "body_html": _convert(md, body) if body.strip() else "",
         })
     return rows

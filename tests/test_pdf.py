@@ -368,3 +368,15 @@ def test_the_bytes_do_not_depend_on_the_current_folder(tmp_path):
     out = [subprocess.run([sys.executable, "-c", script], cwd=folder, capture_output=True, check=True,
                           timeout=120).stdout for folder in (with_logo, without)]
     assert out[0][:5] == b"%PDF-" and out[0] == out[1]
+
+
+def test_a_summary_reads_as_written_as_on_the_policy_page(tmp_path):
+    """HTML-like words in a plain-language summary are text in the PDF too, not markup."""
+    text = POLICY_FILE.read_text(encoding="utf-8")
+    summary = "Outbound calls are usually recorded."
+    assert f"summary: {summary}" in text
+    hostile = "Calls <b>are</b> recorded & <i>kept</i>."
+    file = tmp_path / "privacy-policy.yaml"
+    file.write_text(text.replace(f"summary: {summary}", f"summary: '{hostile}'", 1), encoding="utf-8")
+    data = pdf.render_version(make_version(policy=loader.load_policy(file)), make_settings()).data
+    assert hostile in reading_text(page_texts(data, tmp_path, body_only=True, raw=True))
