@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import markdown as md_lib
+from markupsafe import escape
 
 from . import checklists as checklist_loader
 from . import loader, render, yamlsource
@@ -351,7 +352,8 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
                 clauses.append({
                     "clause": c, "number": number,
                     "href": _href(here, policy_src, c.id),
-                    "summary": mdr(c.summary),
+                    # Escaped first, as on the policy page: a summary is plain language, not HTML.
+                    "summary": mdr(str(escape(c.summary)) if c.summary else None),
                     "body": mdr(render.clause_body(c, policy.contact)) if (c.body or c.contact) else "",
                     "guidance": mdr(c.training.guidance if c.training else None),
                 })

@@ -273,3 +273,16 @@ def test_a_scheduled_version_is_not_trained_on_until_it_is_in_force(tmp_path):
     assert [i["id"] for i in data["items"]][:2] == ["opt-out", "opt-out-read"]
     assert len(data["questions"]) == 18
     assert "at any time" in (after / "training/all-staff/index.html").read_text(encoding="utf-8")
+
+
+def test_a_summary_is_text_on_the_training_page_too(tmp_path):
+    repo = GitRepo.project(tmp_path / "project")
+    repo.commit("Publish", V1)
+    text = repo.read(POLICY_FILE)
+    old = "      We may update this policy."
+    assert text.count(old) == 1
+    repo.write_policy(text.replace(old, "      We may <img src=x onerror=alert(1)> update & <b>change</b> this policy."))
+    site = build(repo, tmp_path / "site", "2026-04-02")  # a draft: the training follows it
+    page = (site / "training" / "all-staff" / "index.html").read_text(encoding="utf-8")
+    assert "We may &lt;img src=x onerror=alert(1)&gt; update &amp; &lt;b&gt;change&lt;/b&gt; this policy." in page
+    assert "<img src=x" not in page and "<b>change</b>" not in page
