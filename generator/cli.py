@@ -192,7 +192,7 @@ def diff_command(base: str | None, fmt: str, config_file: Path) -> None:
         reports = publish.compare(
             settings.content_dir, base=base or settings.branch,
             checklists_dir=checklists_dir if checklists_dir.is_dir() else None,
-            timezone=settings.timezone, notice_days=settings.notice_days)
+            timezone=settings.timezone, notice_days=settings.notice_days, config_file=settings.config_file)
     except PolicyError as e:
         fail(e)
     render = publish.render_markdown if fmt == "markdown" else publish.render_text

@@ -55,7 +55,7 @@ class PolicyReport:
 
 def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
             timezone: str = "Pacific/Auckland", notice_days: int = 0,
-            today: date | None = None) -> list[PolicyReport]:
+            today: date | None = None, config_file: Path | None = None) -> list[PolicyReport]:
     """Compare every policy in ``content_dir`` with its latest published version on ``base``.
 
     Args:
@@ -66,6 +66,9 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
         timezone: where a merge instant becomes a date.
         notice_days: days between merge and taking effect.
         today: the day statuses are computed for (``$POLICY_TODAY`` or today when ``None``).
+        config_file: ``mkdocs.yml``: each published version's dates follow the time zone and
+            notice period it was posted under, as on the site (``timezone`` and
+            ``notice_days`` are for the new version).
 
     Raises:
         ContentErrors: the edited YAML (or a checklist) is invalid.
@@ -76,12 +79,19 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
     files = [Path(p.source.path) for p in policies]
     hist = git_history.read_history(files, base)
     day = versions.build_day(today, timezone)
+    rules = None
+    if config_file is not None:
+        try:
+            rel_config = Path(config_file).resolve().relative_to(hist.root).as_posix()
+            rules = versions.PublicationRules(hist.root, rel_config, timezone, notice_days)
+        except ValueError:
+            pass  # mkdocs.yml outside the repository: today's settings for all, as the build does
     reports = []
     for policy, file in zip(policies, files):
         rel = file.resolve().relative_to(hist.root).as_posix()
         revisions = hist.revisions.get(rel, [])
         past = versions.build_versions(policy, revisions, hist.blobs, timezone=timezone,
-                                       notice_days=notice_days, today=day, path=rel)
+                                       notice_days=notice_days, today=day, path=rel, rules=rules)
         published = past.latest
         old = published.policy if published else None
         # Training is not in the published text; it comes from the file at the tip of

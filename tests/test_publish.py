@@ -273,3 +273,18 @@ def test_the_markdown_redline_shows_html_like_text_as_text(tmp_path):
     assert f"1.2 {title}" in shown
     assert f"Question purposes-text-message: “{prompt}" in shown
     assert f"(clause 1.2 {title}): clause text changed" in shown
+
+
+def test_the_published_version_keeps_the_notice_period_it_was_posted_under(tmp_path):
+    """A longer notice period merged after version 1 applies to the next version, not to version 1."""
+    repo = GitRepo.project(tmp_path / "proj")
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    config = repo.read("mkdocs.yml")
+    assert "notice_days: 0\n" in config
+    repo.write("mkdocs.yml", config.replace("notice_days: 0\n", "notice_days: 30\n"))
+    repo.commit("Thirty days' notice from now on", "2026-03-05T10:00:00+13:00")
+    repo.write_policy(repo.read(POLICY).replace(PUBLIC_OLD, PUBLIC_NEW))
+    result = policy_cli(repo.path, "diff", today="2026-03-10")
+    assert result.returncode == 0, result.stderr
+    assert "Compared with version 1 (in force, effective 1 March 2026): 1 clause changed." in result.stdout
+    assert "effective on the merge date + 30 days" in result.stdout
