@@ -187,6 +187,8 @@ class PolicyVersion:
     text_sha256: str = ""
     source_text: str = field(default="", repr=False)
     """The YAML of the blob this version was read from."""
+    posted_zone: str = ""
+    """The time zone it was posted under (``mkdocs.yml`` at its commit); ``""`` if not known."""
 
     @property
     def is_draft(self) -> bool:

@@ -135,9 +135,9 @@ def pdf_name(version: PolicyVersion) -> str:
     return f"{version.policy.id}-v{version.number}.pdf"
 
 
-def _local(settings, moment: datetime) -> datetime:
+def _local(zone: str, moment: datetime) -> datetime:
     try:
-        return moment.astimezone(ZoneInfo(settings.timezone))
+        return moment.astimezone(ZoneInfo(zone))
     except Exception:  # an unknown zone is reported by the versions stage
         return moment
 
@@ -170,7 +170,8 @@ def document_facts(version: PolicyVersion, settings) -> dict:
     effective = render.long_date(version.effective_date) if version.effective_date else "not recorded"
     posted, created = "not recorded", ""
     if version.posted_at is not None:
-        local = _local(settings, version.posted_at)
+        # In the zone it was posted under: a later change of time zone must not restamp it.
+        local = _local(version.posted_zone or settings.timezone, version.posted_at)
         posted = f"{render.long_date(local)}, {local:%H:%M} {local.tzname() or ''}".rstrip()
         created = local.isoformat(timespec="seconds")
     return {

@@ -250,7 +250,8 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
         effective = counted.astimezone(zone(posted_zone)).date() + timedelta(days=posted_notice)
         versions.append(PolicyVersion(number=number, policy=policy, commit=rev.commit.sha, posted_at=posted,
                                       effective_date=effective, status="", text_sha256=sha,
-                                      source_text=blobs[rev.blob].decode("utf-8", "replace")))
+                                      source_text=blobs[rev.blob].decode("utf-8", "replace"),
+                                      posted_zone=posted_zone))
     versions = _statuses(versions, today)
 
     draft = None

@@ -216,3 +216,18 @@ def test_mkdocs_serve_skips_pdfs_unless_asked(tmp_path, pdf_on_serve):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_later_time_zone_does_not_restamp_earlier_pdfs(tmp_path):
+    """mkdocs.yml moves to another time zone after version 2: the PDFs already posted keep their bytes."""
+    repo = history(tmp_path / "project", count=2)
+    assert mkdocs_build(repo.path, tmp_path / "before", today="2026-05-10").returncode == 0
+    config = repo.read("mkdocs.yml")
+    assert "timezone: Pacific/Auckland\n" in config
+    repo.write("mkdocs.yml", config.replace("timezone: Pacific/Auckland\n", "timezone: Pacific/Chatham\n"))
+    repo.commit("Chatham time from now on", "2026-05-01T10:00:00+12:00")
+    shutil.rmtree(repo.path / ".cache", ignore_errors=True)  # render again, not copy
+    assert mkdocs_build(repo.path, tmp_path / "after", today="2026-05-10").returncode == 0
+    for n in (1, 2):
+        path = f"{PID}/v/{n}/{PID}-v{n}.pdf"
+        assert sha((tmp_path / "after" / path).read_bytes()) == sha((tmp_path / "before" / path).read_bytes()), path
