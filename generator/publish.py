@@ -79,13 +79,7 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
     files = [Path(p.source.path) for p in policies]
     hist = git_history.read_history(files, base)
     day = versions.build_day(today, timezone)
-    rules = None
-    if config_file is not None:
-        try:
-            rel_config = Path(config_file).resolve().relative_to(hist.root).as_posix()
-            rules = versions.PublicationRules(hist.root, rel_config, timezone, notice_days)
-        except ValueError:
-            pass  # mkdocs.yml outside the repository: today's settings for all, as the build does
+    rules = versions.PublicationRules.for_config(hist.root, config_file, timezone, notice_days)
     reports = []
     for policy, file in zip(policies, files):
         rel = file.resolve().relative_to(hist.root).as_posix()

@@ -101,6 +101,22 @@ class PublicationRules:
         self.current = (timezone, notice_days)
         self._at: dict[str, tuple[str, int]] = {}
 
+    @classmethod
+    def for_config(cls, root: Path, config_file: Path | None, timezone: str,
+                   notice_days: int) -> "PublicationRules | None":
+        """The rules of ``config_file``'s history in the repository at ``root``.
+
+        ``None`` (today's settings for every version) without a config file, or when it
+        lies outside the repository.
+        """
+        if config_file is None:
+            return None
+        try:
+            rel = Path(config_file).resolve().relative_to(root).as_posix()
+        except ValueError:
+            return None
+        return cls(root, rel, timezone, notice_days)
+
     def prefetch(self, commits: Iterable[str]) -> None:
         todo = [c for c in dict.fromkeys(commits) if c not in self._at]
         texts = git_history.read_files_at(self.root, [(c, self.config_rel) for c in todo])
@@ -302,14 +318,7 @@ def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str 
     hist = git_history.read_history(files, branch, prefetch=False)
     day = build_day(today, timezone)
     cache = BlobCache.in_dir(cache_dir)
-    rules = None
-    if config_file is not None:
-        try:
-            rel = Path(config_file).resolve().relative_to(hist.root).as_posix()
-        except ValueError:
-            rel = None  # mkdocs.yml outside the repository: today's settings for all
-        if rel is not None:
-            rules = PublicationRules(hist.root, rel, timezone, notice_days)
+    rules = PublicationRules.for_config(hist.root, config_file, timezone, notice_days)
     out: dict[str, PolicyHistory] = {}
     try:
         out = _read_each(policies, files, hist, branch, timezone, notice_days, day, cache, rules)
