@@ -175,7 +175,8 @@ class _Layout:
         self.site.pages.append(Page(src, markdown, self.source, meta, in_nav))
 
     def posted(self, v: PolicyVersion) -> str:
-        when = v.posted_at.astimezone(self.tz)
+        # In the zone the version was posted under, as its PDF says (see versions.PublicationRules).
+        when = v.posted_at.astimezone(zone(v.posted_zone) if v.posted_zone else self.tz)
         return f"{render.long_date(when)}, {when:%H:%M} {when.tzname()}"
 
     def header(self, here: str, v: PolicyVersion, *, changes: bool = False) -> str:

@@ -364,3 +364,22 @@ def test_new_policy_on_a_branch_is_only_a_draft(tmp_path):
     assert "We collect your name and email." in current
     assert "No version has been published yet." in _text(site, "privacy-policy/versions/index.html")
     assert "first version" in _text(site, "privacy-policy/draft/changes/index.html")
+
+
+def test_each_version_shows_the_time_zone_it_was_posted_under(tmp_path):
+    repo = GitRepo.project(tmp_path / "proj", content=False, checklists=False)
+    config = repo.read("mkdocs.yml")
+    assert config.count("timezone: Pacific/Auckland") == 1
+    no_pdf = config.replace("  - policy:\n", "  - policy:\n      pdf: false\n")
+    repo.write("mkdocs.yml", no_pdf.replace("timezone: Pacific/Auckland", "timezone: UTC"))
+    repo.write_policy(policy_yaml(TEXT_A))
+    repo.commit("Publish, dated in UTC", "2026-03-10T08:30:00+13:00")
+    repo.write("mkdocs.yml", no_pdf)
+    repo.write_policy(policy_yaml(TEXT_B))
+    repo.commit("Encrypt, dated in Auckland", "2026-03-20T08:30:00+13:00")
+    site = tmp_path / "site"
+    _build_ok(repo.path, site, "2026-04-01")
+    text = _text(site, "privacy-policy/versions/index.html")
+    assert "9 March 2026, 19:30 UTC" in text
+    assert "20 March 2026, 08:30 NZDT" in text
+    assert [v["effective_date"] for v in _versions(site)] == ["2026-03-09", "2026-03-20"]
