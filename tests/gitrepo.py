@@ -63,9 +63,19 @@ class GitRepo:
             self.git("config", "commit.gpgsign", "false")
 
     @classmethod
-    def project(cls, path: Path, *, content: bool = True, checklists: bool = True) -> "GitRepo":
-        """A repository holding a copy of this project's site (nothing committed yet)."""
+    def project(cls, path: Path, *, content: bool = True, checklists: bool = True,
+                pdf: bool = True) -> "GitRepo":
+        """A repository holding a copy of this project's site (nothing committed yet).
+
+        ``pdf=False`` turns the PDF stage off in its ``mkdocs.yml``, for tests about
+        something else (PDFs are the slowest part of a build and have their own tests).
+        """
         copy_project(path, content=content, checklists=checklists)
+        if not pdf:
+            config = path / "mkdocs.yml"
+            text = config.read_text(encoding="utf-8")
+            assert text.count("  - policy:\n") == 1, "mkdocs.yml should configure the policy plugin once"
+            config.write_text(text.replace("  - policy:\n", "  - policy:\n      pdf: false\n"), encoding="utf-8")
         return cls(path)
 
     # -- plumbing --------------------------------------------------------------------

@@ -5,23 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
+import chromium
 from generator.loader import load_policy
 from gitrepo import GitRepo, mkdocs_build
 from records_fixtures import ADMIN_TOKEN, answers_key, free_port, start_server, stop_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     base = tmp_path_factory.mktemp("records-browser")
-    repo = GitRepo.project(base / "proj")
-    config = repo.path / "mkdocs.yml"
-    config.write_text(config.read_text().replace("  - policy:\n", "  - policy:\n      pdf: false\n", 1))
-    repo.git("add", "-A")
+    repo = GitRepo.project(base / "proj", pdf=False)
     repo.commit("Publish the privacy policy", "2026-01-05T10:00:00+13:00")
     site = base / "site"
     result = mkdocs_build(repo.path, site, today="2026-01-10")
@@ -34,7 +28,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        b = chromium.launch(p)
         yield b
         b.close()
 

@@ -26,11 +26,8 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 def project(tmp_path_factory):
     """The real project (policy + checklists) with version 1 posted on 5 January 2026, built."""
     base = tmp_path_factory.mktemp("records-site")
-    repo = GitRepo.project(base / "proj")
-    config = repo.path / "mkdocs.yml"
     # The PDFs are tested elsewhere; the records service only reads the training contract.
-    config.write_text(config.read_text().replace("  - policy:\n", "  - policy:\n      pdf: false\n", 1))
-    repo.git("add", "-A")
+    repo = GitRepo.project(base / "proj", pdf=False)
     repo.commit("Publish the privacy policy", "2026-01-05T10:00:00+13:00")
     site = base / "site-v1"
     result = mkdocs_build(repo.path, site, today="2026-01-10")

@@ -35,10 +35,7 @@ def read_json(site: Path, rel: str) -> dict:
 def builds(tmp_path_factory):
     """One history, four builds: v1 twice, after a training-only commit, and with a draft."""
     tmp = tmp_path_factory.mktemp("training")
-    repo = GitRepo.project(tmp / "project")
-    config = repo.read("mkdocs.yml")
-    assert config.count("  - policy:\n") == 1
-    repo.write("mkdocs.yml", config.replace("  - policy:\n", "  - policy:\n      pdf: false\n"))  # speed
+    repo = GitRepo.project(tmp / "project", pdf=False)
     repo.commit("Publish", V1)
     out = {"v1": build(repo, tmp / "v1", "2026-03-10"), "v1-again": build(repo, tmp / "v1-again", "2026-03-11")}
     text = repo.read(POLICY_FILE)
@@ -233,10 +230,8 @@ def test_the_training_content_is_complete(policy):
 
 
 def test_a_scheduled_version_is_not_trained_on_until_it_is_in_force(tmp_path):
-    repo = GitRepo.project(tmp_path / "project")
-    config = repo.read("mkdocs.yml")
-    repo.write("mkdocs.yml", config.replace("  - policy:\n", "  - policy:\n      pdf: false\n").replace(
-        "notice_days: 0", "notice_days: 30"))
+    repo = GitRepo.project(tmp_path / "project", pdf=False)
+    repo.write("mkdocs.yml", repo.read("mkdocs.yml").replace("notice_days: 0", "notice_days: 30"))
     repo.commit("Publish", V1)
     text = repo.read(POLICY_FILE)
     body = "Lead Management reserves the right to update this Privacy Policy from\n      time to time."

@@ -367,10 +367,9 @@ def test_new_policy_on_a_branch_is_only_a_draft(tmp_path):
 
 
 def test_each_version_shows_the_time_zone_it_was_posted_under(tmp_path):
-    repo = GitRepo.project(tmp_path / "proj", content=False, checklists=False)
-    config = repo.read("mkdocs.yml")
-    assert config.count("timezone: Pacific/Auckland") == 1
-    no_pdf = config.replace("  - policy:\n", "  - policy:\n      pdf: false\n")
+    repo = GitRepo.project(tmp_path / "proj", content=False, checklists=False, pdf=False)
+    no_pdf = repo.read("mkdocs.yml")
+    assert no_pdf.count("timezone: Pacific/Auckland") == 1
     repo.write("mkdocs.yml", no_pdf.replace("timezone: Pacific/Auckland", "timezone: UTC"))
     repo.write_policy(policy_yaml(TEXT_A))
     repo.commit("Publish, dated in UTC", "2026-03-10T08:30:00+13:00")

@@ -10,11 +10,9 @@ from pathlib import Path
 
 import pytest
 
+import chromium
 from gitrepo import POLICY_FILE, ROOT, GitRepo, mkdocs_build
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 V1_DATE = "2026-03-02T10:00:00+13:00"
 V2_DATE = "2026-06-01T10:00:00+12:00"
@@ -80,7 +78,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = chromium.launch(p)
         yield b
         b.close()
 
