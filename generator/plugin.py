@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -53,6 +54,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
     def __init__(self) -> None:
         self.is_serve = False
         self.site: SiteModel | None = None
+        self.page_meta: dict[str, dict] = {}
+        """Each generated page's metadata by ``src_uri``, for the theme."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -62,7 +65,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             return None
         settings = settings_from(config, self.config)
         if self.is_serve and not self.config.pdf_on_serve:
-            settings = Settings(**{**settings.__dict__, "pdf": False})
+            settings = dataclasses.replace(settings, pdf=False)
         # Two builds of one commit must be byte-identical whatever the day (sitemap dates).
         set_source_date_epoch(settings.root)
         try:
@@ -84,6 +87,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         for f in list(files):
             if f.src_uri.endswith((".yaml", ".yml")):
                 files.remove(f)
+        self.page_meta = {page.src_uri: page.meta for page in self.site.pages}
         for page in self.site.pages:
             existing = files.get_file_from_path(page.src_uri)
             if existing is not None:
@@ -97,10 +101,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         return files
 
     def on_page_context(self, context, *, page, config, nav):
-        if self.site is not None:
-            found = next((p for p in self.site.pages if p.src_uri == page.file.src_uri), None)
-            if found is not None:
-                page.meta.update(found.meta)
+        page.meta.update(self.page_meta.get(page.file.src_uri, {}))
         return context
 
     def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str | None:
