@@ -7,14 +7,12 @@ from pathlib import Path
 
 import click
 
-from .errors import ContentErrors, PolicyError
+from .errors import PolicyError
 
 
 def fail(error: PolicyError) -> "NoReturn":  # noqa: F821
     """Print ``error`` the way every content error is printed and exit 1."""
-    click.echo(str(error), err=True)
-    if isinstance(error, ContentErrors) and len(error.errors) > 1:
-        click.echo(f"{len(error.errors)} problems found.", err=True)
+    error.show()
     sys.exit(1)
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 
 def display_path(path: str | Path) -> str:
@@ -17,6 +19,10 @@ def display_path(path: str | Path) -> str:
 
 class PolicyError(Exception):
     """Base class of every error this package raises on purpose."""
+
+    def show(self, file: TextIO | None = None) -> None:
+        """Print the error for a person, as every command line front end does (on stderr)."""
+        print(str(self), file=file or sys.stderr)
 
 
 @dataclass
@@ -61,6 +67,11 @@ class ContentErrors(PolicyError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+    def show(self, file: TextIO | None = None) -> None:
+        super().show(file)
+        if len(self.errors) > 1:
+            print(f"{len(self.errors)} problems found.", file=file or sys.stderr)
 
     def __hash__(self) -> int:
         return id(self)

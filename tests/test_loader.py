@@ -155,3 +155,22 @@ def test_canonical_text_ignores_comments_layout_key_order_and_training(tmp_path)
     assert other.canonical_text() == base.canonical_text()
     changed = policy_from_doc(yamlsource.parse(text.replace("reserves the right", "reserves the full right"), "p.yaml"))
     assert changed.text_sha256() != base.text_sha256()
+
+
+def test_policy_check_reports_every_problem_of_every_file(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "a.yaml").write_bytes((BAD / "unknown-key.yaml").read_bytes())
+    (content / "b.yaml").write_bytes((BAD / "invalid-id.yaml").read_bytes())
+    policy = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "policy"
+    result = subprocess.run([str(policy), "check"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "content/a.yaml:11: unknown key 'tittle' (did you mean 'title'?)",
+        "    11 |     tittle: Collection",
+        "content/b.yaml:10: invalid id 'Personal Info': use lower-case letters, digits and single hyphens "
+        "(e.g. 'data-access')",
+        "    10 |   - id: Personal Info",
+        "2 problems found.",
+    ]

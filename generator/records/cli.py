@@ -8,15 +8,13 @@ from typing import NoReturn
 
 import click
 
-from ..errors import ContentErrors, PolicyError
+from ..errors import PolicyError
 
 DEFAULT_DB = "sqlite:///records.db"
 
 
 def _fail(error: PolicyError) -> NoReturn:
-    click.echo(str(error), err=True)
-    if isinstance(error, ContentErrors) and len(error.errors) > 1:
-        click.echo(f"{len(error.errors)} problems found.", err=True)
+    error.show()
     sys.exit(1)
 
 
