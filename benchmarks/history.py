@@ -30,8 +30,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import history, loader, versions  # noqa: E402
-from generator.site import Settings, gather  # noqa: E402
+from generator.content import loader  # noqa: E402
+from generator.history import git as history  # noqa: E402
+from generator.history import versions  # noqa: E402
+from generator.build import gather  # noqa: E402
+from generator.settings import Settings  # noqa: E402
 
 POLICY = "content/privacy-policy.yaml"
 MKDOCS = ROOT / ".venv" / "bin" / "mkdocs"

@@ -18,9 +18,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator import loader, pdf, site, versions  # noqa: E402
+from generator import build as site  # noqa: E402
+from generator.content import loader  # noqa: E402
+from generator.history import versions  # noqa: E402
+from generator.pdf import document as pdf_document  # noqa: E402
+from generator.pdf import render as pdf  # noqa: E402
+from generator.settings import Settings  # noqa: E402
 from generator.model import PolicyVersion  # noqa: E402
-from generator.mkconfig import settings_from_config_file  # noqa: E402
+from generator.frontends.mkdocs_yml import settings_from_config_file  # noqa: E402
+from generator.site.structure import PdfStats  # noqa: E402
 
 POLICY_FILE = ROOT / "content" / "privacy-policy.yaml"
 
@@ -33,7 +39,7 @@ def one_version(settings, repeat: int) -> None:
     posted = datetime(2026, 3, 12, 1, 5, tzinfo=timezone.utc)
     version = PolicyVersion(3, policy, "1" * 40, posted, date(2026, 3, 12), "in-force",
                             text_sha256=policy.text_sha256(), source_text=POLICY_FILE.read_text("utf-8"))
-    job = pdf.make_job(version, settings)
+    job = pdf_document.make_job(version, settings)
     options = {"pdf_variant": settings.pdf_variant, "pdf_tags": True}
     weasyprint.HTML(string=job.html, base_url=".").write_pdf(**options)  # warm both up alike
 
@@ -43,7 +49,7 @@ def one_version(settings, repeat: int) -> None:
         weasyprint.HTML(string=job.html, base_url=".").write_pdf(**options)
         bare.append(time.perf_counter() - t)
         with tempfile.TemporaryDirectory() as cache:
-            s = site.Settings(**{**settings.__dict__, "cache_dir": Path(cache)})
+            s = Settings(**{**settings.__dict__, "cache_dir": Path(cache)})
             t = time.perf_counter()
             result = pdf.render_versions([version], s)
             ours.append(time.perf_counter() - t)
@@ -99,7 +105,7 @@ def hundred_versions(count: int) -> None:
         t = time.perf_counter()
         gathered = site.gather(settings)
         build_s = time.perf_counter() - t
-        assert gathered.extra["pdf"] == {"rendered": 0, "cached": count}
+        assert gathered.pdf_stats == PdfStats(rendered=0, cached=count)
         workers = min(count, os.cpu_count() or 1)
         print(f"{count}-version history ({workers} worker processes on {os.cpu_count()} cores):")
         print(f"  cold PDF stage (render all): {cold_s:7.2f} s  ({cold_s / count * 1000:.0f} ms per version)")

@@ -88,7 +88,7 @@ class Server:
         env = dict(os.environ, POLICY_RECORDS_ADMIN_TOKEN=TOKEN)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "generator.cli", "records", "serve", "--site", str(self.site),
+                [sys.executable, "-m", "generator.frontends.cli", "records", "serve", "--site", str(self.site),
                  "--db", self.db, "--host", "127.0.0.1", "--port", str(self.port)],
                 stdout=log, stderr=log, env=env, cwd=Path(__file__).resolve().parent.parent)
         deadline = time.monotonic() + 30

@@ -27,7 +27,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient  # noqa: F401  (re-exported for the tests)
 
-from generator.loader import load_policy
+from generator.content.loader import load_policy
 from generator.model import Policy
 from generator.records.scoring import answer_hash
 

@@ -8,14 +8,12 @@ from pathlib import Path
 import markdown
 import pytest
 
-from generator.diff import (
-    changes_markdown,
-    diff_policies,
-    training_impact,
-    word_diff_html,
-)
-from generator.loader import load_policy, policy_from_doc
-from generator.yamlsource import parse
+from generator.redline.compare import diff_policies
+from generator.redline.wording import changes_markdown
+from generator.redline.words import word_diff_html
+from generator.training.impact import training_impact
+from generator.content.loader import load_policy, policy_from_doc
+from generator.content.yamlsource import parse
 
 from seed import page_text
 

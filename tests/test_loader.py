@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import yamlsource
+from generator.content import yamlsource
 from generator.errors import ContentError, ContentErrors, PolicyError
-from generator.loader import load_policy, policy_from_doc
+from generator.content.loader import load_policy, policy_from_doc
 
 BAD = Path(__file__).parent / "fixtures" / "bad"
 POLICY = Path(__file__).resolve().parent.parent / "content" / "privacy-policy.yaml"
@@ -95,7 +95,7 @@ def test_python_tag_never_executes(tmp_path):
 def test_alias_bomb_is_refused_quickly_in_bounded_memory():
     # In a child process so its peak memory is its own.
     code = (
-        "import resource, time; from generator.loader import load_policy\n"
+        "import resource, time; from generator.content.loader import load_policy\n"
         "from generator.errors import PolicyError\n"
         "t = time.perf_counter()\n"
         "try: load_policy(%r)\n"

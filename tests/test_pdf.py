@@ -17,9 +17,13 @@ import pikepdf
 import pypdf
 import pytest
 
-from generator import loader, pdf
+from generator.content import loader
+from generator.pdf import cache as pdf_cache
+from generator.pdf import render as pdf
 from generator.model import PolicyVersion
-from generator.site import Settings
+from generator.errors import PolicyError
+from generator.pdf.document import PdfError
+from generator.settings import Settings
 from seed import missing_sentences, normalise
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -292,14 +296,14 @@ def test_a_bad_template_is_a_clean_error(tmp_path):
     theme.mkdir(parents=True)
     (theme / "policy.css").write_text("p {}", encoding="utf-8")
     (theme / "policy.html").write_text("<p>{{ policy.title </p>", encoding="utf-8")
-    with pytest.raises(pdf.PdfError) as e:
+    with pytest.raises(PdfError) as e:
         pdf.render_version(make_version(), make_settings(theme_dir=tmp_path / "theme"))
     assert "policy.html" in str(e.value)
 
 
 def test_a_variant_that_is_unknown_or_not_reproducible_is_refused():
     for variant in ("pdf/a-9z", "pdf/x-4"):
-        with pytest.raises(pdf.PolicyError) as e:
+        with pytest.raises(PolicyError) as e:
             pdf.render_version(make_version(), make_settings(pdf_variant=variant))
         assert f"pdf_variant {variant!r} is not supported" in str(e.value)
 
@@ -330,8 +334,8 @@ def test_the_cache_forgets_pdfs_no_build_has_used_for_sixty_days(tmp_path):
     settings = make_settings(tmp_path / "cache")
     pdf.render_version(make_version(3), settings)
     pdf.render_version(make_version(4), settings)
-    cache = pdf.PdfCache(tmp_path / "cache")
-    old, recent = pdf.version_key(make_version(4), settings), pdf.version_key(make_version(3), settings)
+    cache = pdf_cache.PdfCache(tmp_path / "cache")
+    old, recent = pdf_cache.version_key(make_version(4), settings), pdf_cache.version_key(make_version(3), settings)
     long_ago = time.time() - 61 * 86400
     for key in (old, recent):
         os.utime(cache._path(key), (long_ago, long_ago))
@@ -344,7 +348,9 @@ _RENDER_IN = """
 import sys
 sys.path.insert(0, {tests!r})
 from test_pdf import make_settings, make_version
-from generator import loader, pdf
+from generator.content import loader
+from generator.pdf import cache as pdf_cache
+from generator.pdf import render as pdf
 policy = loader.load_policy({policy!r})
 sys.stdout.buffer.write(pdf.render_version(make_version(policy=policy), make_settings()).data)
 """

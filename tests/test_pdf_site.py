@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import site as site_module
-from generator.mkconfig import settings_from_config_file
+from generator import build as site_module
+from generator.frontends.mkdocs_yml import settings_from_config_file
+from generator.site.structure import PdfStats
 from gitrepo import GitRepo, mkdocs_build
 from seed import missing_sentences, normalise
 from test_pdf import page_texts, reading_text
@@ -114,17 +115,17 @@ def test_a_new_version_renders_one_pdf_and_leaves_the_others_byte_for_byte(tmp_p
     repo = history(tmp_path / "project", count=2)
     settings = settings_from_config_file(repo.path / "mkdocs.yml", today=date(2026, 5, 10))
     first = site_module.gather(settings)
-    assert first.extra["pdf"] == {"rendered": 2, "cached": 0}
+    assert first.pdf_stats == PdfStats(rendered=2, cached=0)
     again = site_module.gather(settings)
-    assert again.extra["pdf"] == {"rendered": 0, "cached": 2}
+    assert again.pdf_stats == PdfStats(rendered=0, cached=2)
 
     text = repo.read("content/privacy-policy.yaml").replace("Privacy Act 2000 and", "Privacy Act 2020 and")
     repo.write_policy(text)
     repo.commit("Version 3", DATES[2])
     third = site_module.gather(settings)
-    assert third.extra["pdf"] == {"rendered": 1, "cached": 2}
-    before = {o.dest_uri: o.bytes() for o in first.outputs if o.dest_uri.endswith(".pdf")}
-    after = {o.dest_uri: o.bytes() for o in third.outputs if o.dest_uri.endswith(".pdf")}
+    assert third.pdf_stats == PdfStats(rendered=1, cached=2)
+    before = {o.dest_uri: o.data for o in first.outputs if o.dest_uri.endswith(".pdf")}
+    after = {o.dest_uri: o.data for o in third.outputs if o.dest_uri.endswith(".pdf")}
     for n in (1, 2):
         path = f"{PID}/v/{n}/{PID}-v{n}.pdf"
         assert after[path] == before[path]

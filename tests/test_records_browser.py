@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 import chromium
-from generator.loader import load_policy
+from generator.content.loader import load_policy
 from gitrepo import GitRepo, mkdocs_build
 from records_fixtures import ADMIN_TOKEN, answers_key, free_port, start_server, stop_server
 

@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from generator.schema import json_schema, json_schema_text
+from generator.content.schema import json_schema, json_schema_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,8 +12,8 @@ import pytest
 
 from gitrepo import POLICY_FILE, ROOT, GitRepo, mkdocs_build
 
-from generator import checklists as checklist_loader
-from generator import loader
+from generator.content import checklists as checklist_loader
+from generator.content import loader
 
 V1 = "2026-03-02T10:00:00+13:00"
 TRAINING_EDIT = "2026-04-01T10:00:00+13:00"

@@ -6,9 +6,10 @@ from datetime import date, datetime
 
 import pytest
 
-from generator import loader, migrate, versions
+from generator.content import loader
+from generator.history import cache, migrate, rules, versions
 from generator.errors import ContentError, ContentErrors, HistoryError
-from generator.schema import SCHEMA_VERSION
+from generator.content.schema import SCHEMA_VERSION
 from gitrepo import POLICY_FILE, GitRepo, policy_yaml
 
 TEXT_A = {"collection": "We collect your name and email.",
@@ -147,10 +148,10 @@ def test_notice_days_schedule_a_version_until_its_date(repo):
 
 def test_today_from_the_environment(monkeypatch):
     monkeypatch.setenv("POLICY_TODAY", "2026-04-01")
-    assert versions.build_day(None, "Pacific/Auckland") == date(2026, 4, 1)
+    assert rules.build_day(None, "Pacific/Auckland") == date(2026, 4, 1)
     monkeypatch.setenv("POLICY_TODAY", "1 April")
     with pytest.raises(Exception, match="YYYY-MM-DD"):
-        versions.build_day(None, "Pacific/Auckland")
+        rules.build_day(None, "Pacific/Auckland")
 
 
 def test_uncommitted_edit_is_a_draft_and_never_published(repo):
@@ -323,7 +324,7 @@ def test_historic_reader_and_loader_agree_on_the_real_policy(project_root):
 # -- the history cache ---------------------------------------------------------------
 
 def test_warm_cache_reads_only_the_blobs_that_start_a_version(repo, tmp_path):
-    from generator import history
+    from generator.history import git as history
 
     for i in range(5):  # comment-only edits: blobs that make no version
         repo.write_policy(policy_yaml(TEXT_A, comment=f"note {i}"))
@@ -339,7 +340,7 @@ def test_warm_cache_reads_only_the_blobs_that_start_a_version(repo, tmp_path):
     revs = h.revisions[POLICY_FILE]
     assert len(revs) == 7
     warm = versions.build_versions(policy, revs, h.blobs, today=date(2026, 3, 9),
-                                   cache=versions.BlobCache.in_dir(cache_dir))
+                                   cache=cache.BlobCache.in_dir(cache_dir))
     h.blobs.close()
     assert len(h.blobs) == 2  # the two version blobs, for their source text; nothing else
     assert summary(warm) == summary(cold) == [(1, "superseded", "2026-03-01", "2026-03-08"),

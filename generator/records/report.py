@@ -112,8 +112,8 @@ def build(site: PublishedSite, records: Iterable[dict[str, Any]], roster: list[P
     sections = []
     for checklist in site.checklists():
         in_force = site.version_in_force(checklist)
-        effective = next((v.get("effective_date") for v in site.versions(checklist.policy)
-                          if v.get("version") == in_force), checklist.effective_date)
+        effective = next((v.effective_date for v in site.versions(checklist.policy)
+                          if v.version == in_force), checklist.effective_date)
         people: dict[str, list[dict[str, Any]]] = {}
         for r in by_checklist.get(checklist.id, []):
             people.setdefault(r["identity"], []).append(r)

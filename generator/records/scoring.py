@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -12,64 +11,15 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import ContentError, PolicyError
-from ..training import answer_hash  # the formula the build publishes and the page uses
+from ..site.versions_json import VersionRecord, VersionsFile
+# The contract the build publishes, and the formula the page and the server hash answers with.
+from ..training.contract import FILE_NAME, Checklist, Item, QuestionKey, answer_hash, load_checklist
 
-ITEM_KINDS = ("read", "quiz", "acknowledge")
+__all__ = ["Checklist", "Item", "PublishedSite", "QuestionKey", "Score", "SubmissionError", "answer_hash",
+           "changed_clauses", "items_to_redo", "score"]
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 """Checklist and policy ids are slugs; anything else cannot name a published file."""
-
-
-@dataclass(frozen=True)
-class Item:
-    id: str
-    kind: str
-    clauses: tuple[str, ...] = ()
-    questions: tuple[str, ...] = ()
-    statement: str | None = None
-
-
-@dataclass(frozen=True)
-class QuestionKey:
-    """What the server needs to mark one question: its choices and the salted answer hash."""
-
-    id: str
-    clause: str
-    type: str
-    choices: tuple[str, ...]
-    salt: str
-    answer_hash: str
-
-
-@dataclass(frozen=True)
-class Checklist:
-    """One published ``training/<id>/checklist.json``: the current training of one checklist."""
-
-    id: str
-    title: str
-    policy: str
-    version: int
-    effective_date: str | None
-    training_hash: str
-    pass_mark: int
-    items: tuple[Item, ...]
-    questions: dict[str, QuestionKey]
-    clause_hashes: dict[str, str]
-    path: str = ""
-
-    @property
-    def quiz_questions(self) -> tuple[str, ...]:
-        """Ids of the questions that count towards the score, in order, each once."""
-        seen: dict[str, None] = {}
-        for item in self.items:
-            if item.kind == "quiz":
-                for q in item.questions:
-                    seen.setdefault(q, None)
-        return tuple(seen)
-
-    @property
-    def acknowledge_items(self) -> tuple[str, ...]:
-        return tuple(i.id for i in self.items if i.kind == "acknowledge")
 
 
 @dataclass(frozen=True)
@@ -156,75 +106,6 @@ def items_to_redo(checklist: Checklist, old_clause_hashes: Mapping[str, str]) ->
 
 # -- reading the published files ------------------------------------------------------------
 
-def _need(data: Mapping[str, Any], key: str, kind: type | tuple, path: str, where: str = "") -> Any:
-    value = data.get(key)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise ContentError(f"{where}'{key}' is missing or of the wrong type", path)
-    return value
-
-
-def checklist_from_json(data: Any, path: str = "checklist.json") -> Checklist:
-    """Build a :class:`Checklist` from the parsed JSON, checking the shape of the contract."""
-    if not isinstance(data, dict):
-        raise ContentError("a checklist.json must hold a JSON object", path)
-    items = []
-    for i, raw in enumerate(_need(data, "items", list, path)):
-        where = f"items[{i}]: "
-        if not isinstance(raw, dict):
-            raise ContentError(f"{where}must be an object", path)
-        kind = _need(raw, "kind", str, path, where)
-        if kind not in ITEM_KINDS:
-            raise ContentError(f"{where}unknown kind {kind!r}", path)
-        items.append(Item(
-            id=_need(raw, "id", str, path, where), kind=kind,
-            clauses=tuple(str(c) for c in raw.get("clauses") or ()),
-            questions=tuple(str(q) for q in raw.get("questions") or ()),
-            statement=raw.get("statement")))
-    questions = {}
-    for i, raw in enumerate(_need(data, "questions", list, path)):
-        where = f"questions[{i}]: "
-        if not isinstance(raw, dict):
-            raise ContentError(f"{where}must be an object", path)
-        q = QuestionKey(
-            id=_need(raw, "id", str, path, where), clause=str(raw.get("clause", "")),
-            type=str(raw.get("type", "")),
-            choices=tuple(str(c) for c in _need(raw, "choices", list, path, where)),
-            salt=_need(raw, "salt", str, path, where),
-            answer_hash=_need(raw, "answer_hash", str, path, where))
-        questions[q.id] = q
-    checklist = Checklist(
-        id=_need(data, "checklist", str, path), title=str(data.get("title") or data["checklist"]),
-        policy=_need(data, "policy", str, path), version=_need(data, "version", int, path),
-        effective_date=data.get("effective_date"),
-        training_hash=_need(data, "training_hash", str, path),
-        pass_mark=_need(data, "pass_mark", int, path), items=tuple(items), questions=questions,
-        clause_hashes={str(k): str(v) for k, v in (data.get("clause_text_sha256") or {}).items()},
-        path=path)
-    for qid in checklist.quiz_questions:
-        if qid not in questions:
-            raise ContentError(f"a quiz item names question '{qid}', which is not in 'questions'", path)
-    return checklist
-
-
-def load_checklist(path: str | Path) -> Checklist:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as e:
-        raise ContentError(f"cannot read: {e}", str(path)) from None
-    except json.JSONDecodeError as e:
-        raise ContentError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
-    return checklist_from_json(data, str(path))
-
-
-def versions_from_json(data: Any) -> list[dict[str, Any]]:
-    """The version entries of a ``versions.json``: a plain list, or an object with ``versions``."""
-    if isinstance(data, dict):
-        data = data.get("versions")
-    if not isinstance(data, list):
-        return []
-    return [v for v in data if isinstance(v, dict) and isinstance(v.get("version"), int)]
-
-
 @dataclass
 class _Cached:
     stamp: tuple
@@ -263,7 +144,7 @@ class PublishedSite:
         """The current checklist ``checklist_id``, or ``None`` when the site has none by that id."""
         if not SLUG.match(checklist_id):
             return None
-        return self._read(self.root / "training" / checklist_id / "checklist.json", load_checklist)
+        return self._read(self.root / "training" / checklist_id / FILE_NAME, load_checklist)
 
     def checklists(self) -> list[Checklist]:
         base = self.root / "training"
@@ -276,25 +157,25 @@ class PublishedSite:
                 out.append(c)
         return out
 
-    def versions(self, policy_id: str) -> list[dict[str, Any]]:
+    def versions(self, policy_id: str) -> tuple[VersionRecord, ...]:
         """The entries of ``<policy>/versions.json`` (empty when the build wrote none)."""
-        def parse(p: Path) -> list[dict[str, Any]]:
+        def parse(p: Path) -> tuple[VersionRecord, ...]:
             try:
-                return versions_from_json(json.loads(p.read_text(encoding="utf-8")))
-            except (OSError, ValueError):
+                return VersionsFile.read(p).versions
+            except PolicyError:
                 raise ContentError("not valid JSON", str(p)) from None
         if not SLUG.match(policy_id):
-            return []
-        return self._read(self.root / policy_id / "versions.json", parse) or []
+            return ()
+        return self._read(self.root / policy_id / "versions.json", parse) or ()
 
     def version_in_force(self, checklist: Checklist) -> int:
         """The policy version in force, from ``versions.json``; the checklist's own if none is listed."""
         for v in self.versions(checklist.policy):
-            if v.get("status") == "in-force":
-                return int(v["version"])
+            if v.status == "in-force":
+                return v.version
         return checklist.version
 
     def known_versions(self, checklist: Checklist) -> set[int]:
-        known = {int(v["version"]) for v in self.versions(checklist.policy)}
+        known = {v.version for v in self.versions(checklist.policy)}
         known.add(checklist.version)
         return known

@@ -103,7 +103,7 @@ def page(browser, base_url):
 @pytest.fixture(scope="session")
 def answer_key():
     """The correct choice ids of every question, read from the policy source itself."""
-    from generator import loader
+    from generator.content import loader
 
     policy = loader.load_policy(ROOT / POLICY_FILE)
     return {q.id: q for _, q in policy.training_questions()}

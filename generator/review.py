@@ -1,4 +1,4 @@
-"""`policy diff`: what merging the working tree would publish, compared with the published version."""
+"""Review a pull request (`policy diff`): what merging the working tree would publish, against the published version."""
 
 from __future__ import annotations
 
@@ -8,23 +8,18 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from . import history as git_history
-from . import loader, versions, yamlsource
-from .diff import (
-    PolicyDiff,
-    TrainingImpact,
-    TrainingItem,
-    changes_markdown,
-    contact_sentence,
-    diff_policies,
-    field_pairs,
-    training_impact,
-    what_happened,
-    word_diff_html,
-)
-from .errors import ContentError, ContentErrors
+from .content import checklists as checklist_loader
+from .content import loader
+from .content.loader import policy_from_text
+from .history import git as git_history
+from .history import versions
+from .history.rules import PublicationRules, build_day
 from .model import Policy, PolicyVersion
-from .render import long_date, md_attr
+from .redline.compare import PolicyDiff, diff_policies
+from .redline.wording import changes_markdown, contact_sentence, field_pairs, what_happened
+from .redline.words import word_diff_html
+from .render.templates import long_date, md_attr
+from .training.impact import TrainingImpact, TrainingItem, training_impact
 
 NO_CHANGE = "No change to the public text."
 
@@ -78,8 +73,8 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
     checklists = _load_checklists(checklists_dir, policies)
     files = [Path(p.source.path) for p in policies]
     hist = git_history.read_history(files, base)
-    day = versions.build_day(today, timezone)
-    rules = versions.PublicationRules.for_config(hist.root, config_file, timezone, notice_days)
+    day = build_day(today, timezone)
+    rules = PublicationRules.for_config(hist.root, config_file, timezone, notice_days)
     reports = []
     for policy, file in zip(policies, files):
         rel = file.resolve().relative_to(hist.root).as_posix()
@@ -90,7 +85,7 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
         old = published.policy if published else None
         # Training is not in the published text; it comes from the file at the tip of
         # the base branch, so that a training-only edit is compared with what staff have now.
-        old_training = _strict(hist.blobs[revisions[-1].blob], rel) if revisions else None
+        old_training = policy_from_text(hist.blobs[revisions[-1].blob], rel) if revisions else None
         if old_training is not None and (old is None or old_training.text_sha256() != old.text_sha256()):
             old_training = None  # the tip is not the published text (it failed to build): skip training
         d = diff_policies(old, policy)
@@ -104,17 +99,7 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
 def _load_checklists(checklists_dir: Path | None, policies: list[Policy]) -> list:
     if checklists_dir is None or not Path(checklists_dir).is_dir():
         return []
-    from . import checklists
-
-    return checklists.load_all(checklists_dir, policies)
-
-
-def _strict(raw: bytes, path: str) -> Policy | None:
-    """The full policy (with training) from a blob, or ``None`` if today's schema cannot read it."""
-    try:
-        return loader.policy_from_doc(yamlsource.parse(raw, path))
-    except (ContentError, ContentErrors):
-        return None
+    return checklist_loader.load_all(checklists_dir, policies)
 
 
 # ---------------------------------------------------------------- wording

@@ -1,26 +1,25 @@
-"""Training pages and data: each role checklist with guidance, hashed quizzes and progress keys."""
+"""Training pages: each role checklist with guidance, hashed quizzes and progress keys, and the index."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 from dataclasses import dataclass, replace
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any
 
-import markdown as md_lib
 from markupsafe import escape
 
-from . import checklists as checklist_loader
-from . import loader, render, yamlsource
-from .checklists import Checklist, Item
-from .errors import PolicyError
-from .model import Clause, Policy, Question
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .site import SiteModel
+from ..content.checklists import Checklist, Item
+from ..errors import PolicyError
+from ..model import Policy
+from ..render import templates as render
+from ..render.markdown import Converter
+from ..render.urls import href as _href
+from ..settings import Settings
+from ..site.structure import Output, Page, PolicyArchive
+from . import contract
+from .contract import clause_text_sha256, item_hash, questions_by_id
 
 INDEX_SRC = "training/index.md"
 SCRIPT = "assets/javascripts/training.js"
@@ -51,34 +50,6 @@ TEXT = {
 """What the script says, kept with the page so the script stays small (``{name}`` placeholders)."""
 
 
-def canonical_json(data: Any) -> str:
-    """One serialisation for hashing: sorted keys, no spaces, UTF-8 text kept as is."""
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def clause_text_sha256(clause: Clause) -> str:
-    """SHA-256 of a clause's canonical public JSON (title, summary, body, sub-clauses)."""
-    return sha256_hex(canonical_json(clause.public()))
-
-
-def question_salt(training_hash: str, question_id: str) -> str:
-    """Deterministic per question and per training content, so builds are reproducible."""
-    return sha256_hex(training_hash + question_id)[:32]
-
-
-def answer_hash(salt: str, question_id: str, choice_ids: Iterable[str]) -> str:
-    """The published check of an answer: the script and the records service hash the chosen set the same way.
-
-    Returns:
-        ``sha256("{salt}:{question_id}:{sorted ids joined by commas}")`` in hex.
-    """
-    return sha256_hex(f"{salt}:{question_id}:{','.join(sorted(choice_ids))}")
-
-
 @dataclass(frozen=True)
 class Target:
     """The policy text a build trains on, and where it sits among the versions."""
@@ -94,26 +65,6 @@ class Target:
     """``(version number, src of its changes page)``."""
 
 
-def _question_record(q: Question, clause_id: str) -> dict[str, Any]:
-    return {"id": q.id, "clause": clause_id, "type": q.type, "prompt": q.prompt,
-            "choices": [{"id": c.id, "text": c.text} for c in q.choices],
-            "answer": sorted(q.answer), "explanation": q.explanation}
-
-
-def _item_record(item: Item) -> dict[str, Any]:
-    return {"id": item.id, "kind": item.kind, "title": item.title, "clauses": list(item.clauses),
-            "questions": list(item.questions), "statement": item.statement}
-
-
-def _questions_by_id(policy: Policy) -> dict[str, tuple[Clause, Question]]:
-    return {q.id: (c, q) for c, q in policy.training_questions()}
-
-
-def _guidance(policy: Policy, clause_id: str) -> str | None:
-    clause = policy.clause(clause_id)
-    return clause.training.guidance if clause is not None and clause.training else None
-
-
 def fit(checklist: Checklist, policy: Policy) -> Checklist:
     """The checklist as it applies to ``policy``, dropping what that text does not have.
 
@@ -121,7 +72,7 @@ def fit(checklist: Checklist, policy: Policy) -> Checklist:
     text (the version in force while a newer one is scheduled) may lack a new clause or
     question, and an item left with nothing to do is dropped.
     """
-    questions = _questions_by_id(policy)
+    questions = questions_by_id(policy)
     items = []
     for item in checklist.items:
         clauses = tuple(c for c in item.clauses if policy.clause(c) is not None)
@@ -132,110 +83,21 @@ def fit(checklist: Checklist, policy: Policy) -> Checklist:
     return replace(checklist, items=tuple(items))
 
 
-def training_content(checklist: Checklist, policy: Policy) -> dict[str, Any]:
-    """Everything staff are trained and tested on for one checklist (not the public text)."""
-    questions = _questions_by_id(policy)
-    return {
-        "checklist": checklist.id,
-        "pass_mark": checklist.pass_mark,
-        "items": [_item_record(i) for i in checklist.items],
-        "guidance": {cid: _guidance(policy, cid) for cid in checklist.clause_ids()},
-        "questions": [_question_record(questions[qid][1], questions[qid][0].id)
-                      for qid in checklist.question_ids()],
-    }
-
-
-def training_hash(checklist: Checklist, policy: Policy) -> str:
-    return sha256_hex(canonical_json(training_content(checklist, policy)))
-
-
-def item_hash(item: Item, policy: Policy) -> str:
-    """Hash of one item's own training (guidance, questions, statement): a change means redo it."""
-    questions = _questions_by_id(policy)
-    return sha256_hex(canonical_json({
-        "item": _item_record(item),
-        "guidance": {cid: _guidance(policy, cid) for cid in item.clauses},
-        "questions": [_question_record(questions[q][1], questions[q][0].id) for q in item.questions],
-    }))
-
-
-def checklist_data(checklist: Checklist, target: Target) -> dict[str, Any]:
-    """The published ``checklist.json`` (the records service scores completions against it)."""
-    policy = target.policy
-    thash = training_hash(checklist, policy)
-    questions = _questions_by_id(policy)
-    items = []
-    for item in checklist.items:
-        entry: dict[str, Any] = {"id": item.id, "kind": item.kind, "clauses": list(item.clauses)}
-        if item.kind == "quiz":
-            entry["questions"] = list(item.questions)
-        if item.kind == "acknowledge":
-            entry["statement"] = item.statement
-        items.append(entry)
-    qs = []
-    for qid in checklist.question_ids():
-        clause, q = questions[qid]
-        salt = question_salt(thash, qid)
-        qs.append({"id": qid, "clause": clause.id, "type": q.type, "choices": [c.id for c in q.choices],
-                   "salt": salt, "answer_hash": answer_hash(salt, qid, q.answer)})
-    return {
-        "checklist": checklist.id,
-        "title": checklist.title,
-        "policy": policy.id,
-        "version": target.version,
-        "effective_date": target.effective_date.isoformat() if target.effective_date else None,
-        "training_hash": thash,
-        "pass_mark": checklist.pass_mark,
-        "items": items,
-        "questions": qs,
-        "clause_text_sha256": {c.id: clause_text_sha256(c) for _, c, _ in policy.walk()},
-    }
-
-
-def score(data: dict[str, Any], answers: dict[str, list[str]]) -> int:
-    """Percent of the checklist's questions answered exactly right, rounded down (as the script does)."""
-    total = len(data["questions"])
-    if not total:
-        return 100
-    right = sum(1 for q in data["questions"]
-                if q["id"] in answers and answer_hash(q["salt"], q["id"], answers[q["id"]]) == q["answer_hash"])
-    return right * 100 // total
-
-
 # -- which text a build trains on ------------------------------------------------------------
 
 
-def _full_policy(source_text: str, name: str) -> Policy | None:
-    """A historic blob read with its training (the history reader keeps public fields only)."""
-    try:
-        return loader.policy_from_doc(yamlsource.parse(source_text, name))
-    except PolicyError:
-        return None
-
-
-def target_for(site: "SiteModel", policy: Policy) -> Target:
+def target_for(archive: PolicyArchive) -> Target:
     """The version staff train on: the draft in a draft build, else the version in force.
 
-    The working tree's training is used whenever its public text is the one trained on,
-    because training-only edits make no new version.
+    The text with its training comes from the history stage (:attr:`PolicyHistory.trained`).
     """
-    archive = site.extra.get("versions", {}).get(policy.id)
-    if archive is None:  # no history stage: train on the working tree as version 1
-        hashes = {c.id: clause_text_sha256(c) for _, c, _ in policy.walk()}
-        return Target(policy, 1, None, False, "in-force", ((1, hashes),))
     h = archive.history
-    pid = policy.id
-    if h.draft is not None:
-        shown, trained, draft = h.draft, policy, True
-    else:
-        shown = h.in_force or (h.versions[0] if h.versions else None)
-        if shown is None:
-            raise PolicyError(f"{pid}: no version to train on")
-        draft = False
-        if shown.text_sha256 == policy.text_sha256():
-            trained = policy
-        else:  # a scheduled version is ahead of the one in force
-            trained = _full_policy(shown.source_text, f"{pid}@v{shown.number}") or shown.policy
+    pid = archive.policy.id
+    draft = h.draft is not None
+    shown = h.draft if draft else h.shown
+    if shown is None or h.trained is None:
+        raise PolicyError(f"{pid}: no version to train on")
+    trained = h.trained
     history = []
     changes = []
     for v in h.versions:
@@ -253,26 +115,16 @@ def target_for(site: "SiteModel", policy: Policy) -> Target:
 # -- pages -----------------------------------------------------------------------------------
 
 
-def _href(here: str, to_src: str, anchor: str = "") -> str:
-    """Relative URL for raw HTML from page ``here`` to page ``to_src`` (both ``…/index.md``)."""
-    url = posixpath.relpath(posixpath.dirname(to_src) or ".", posixpath.dirname(here)) + "/"
-    return url + (f"#{anchor}" if anchor else "")
+class _Fragments:
+    """Guidance, clause bodies and explanations → HTML through the one converter, for many per page."""
 
-
-class _Markdown:
-    """Renders guidance, clause bodies and explanations to HTML with the site's extensions."""
-
-    def __init__(self, extensions: tuple, configs: dict) -> None:
-        # toc would add permalinks and ids that clash between repeated clause texts.
-        names = [e for e in extensions if isinstance(e, str) and e != "toc"]
-        self.md = md_lib.Markdown(extensions=names,
-                                  extension_configs={k: v for k, v in configs.items() if k in names})
+    def __init__(self, settings: Settings) -> None:
+        self.md = Converter.for_settings(settings, fragments=True)
 
     def __call__(self, text: str | None) -> str:
         if not text:
             return ""
-        self.md.reset()
-        return self.md.convert(text).replace("\n\n", "\n")
+        return str(self.md(text)).replace("\n\n", "\n")
 
 
 def _clause_numbers(policy: Policy) -> dict[str, str]:
@@ -336,11 +188,11 @@ def version_line(target: Target) -> str:
     return line
 
 
-def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any], mdr: _Markdown) -> str:
+def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any], mdr: _Fragments) -> str:
     here = f"training/{checklist.id}/index.md"  # where the page is served, for relative URLs
     policy = target.policy
     numbers = _clause_numbers(policy)
-    questions = _questions_by_id(policy)
+    questions = questions_by_id(policy)
     policy_src = f"{policy.id}/index.md"
     total = len(data["questions"])
     items = []
@@ -377,44 +229,49 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
         data_json=_script_json(page_data), description=mdr(checklist.description))
 
 
-def add_to(site: "SiteModel") -> None:
-    """Add the training index, a page and ``checklist.json`` per checklist, and ``index.json``.
+@dataclass(frozen=True)
+class TrainingSite:
+    """What the training stage adds to the site."""
 
-    Raises:
-        ContentErrors: a checklist is invalid (``path:line`` messages).
+    pages: tuple[Page, ...] = ()
+    outputs: tuple[Output, ...] = ()
+
+
+def training_site(settings: Settings, checklists: tuple[Checklist, ...],
+                  archives: dict[str, PolicyArchive]) -> TrainingSite:
+    """The training index, a page and ``checklist.json`` per checklist, and ``index.json``.
+
+    Checklists were loaded and validated with the content, before anything was rendered.
     """
-    from .site import Output, Page
-
-    settings = site.settings
-    found = checklist_loader.load_all(settings.checklists_dir, site.policies)
-    if not found:
-        return
-    mdr = _Markdown(settings.markdown_extensions, settings.mdx_configs)
-    policies = {p.id: p for p in site.policies}
+    if not checklists:
+        return TrainingSite()
+    mdr = _Fragments(settings)
+    pages: list[Page] = []
+    outputs: list[Output] = []
     targets: dict[str, Target] = {}
     entries = []
-    for checklist in found:
-        policy = policies[checklist.policy]
-        if policy.id not in targets:
-            targets[policy.id] = target_for(site, policy)
-        target = targets[policy.id]
+    for checklist in checklists:
+        if checklist.policy not in targets:
+            targets[checklist.policy] = target_for(archives[checklist.policy])
+        target = targets[checklist.policy]
         checklist = fit(checklist, target.policy)
-        data = checklist_data(checklist, target)
-        source = Path(checklist.source.path) if checklist.source else None
+        published = contract.publish(checklist, target.policy, target.version, target.effective_date)
+        data = published.to_json()
+        source = checklist.source.path if checklist.source else None
         # training/<id>.md is served at training/<id>/ like a folder's index, but sits in
         # the navigation beside the training index rather than in a section of its own.
-        site.pages.append(Page(f"training/{checklist.id}.md",
-                               checklist_markdown(checklist, target, data, mdr), source,
-                               {"training": checklist.id}))
-        site.outputs.append(Output(f"training/{checklist.id}/checklist.json", _json_bytes(data)))
+        pages.append(Page(f"training/{checklist.id}.md",
+                          checklist_markdown(checklist, target, data, mdr), source,
+                          {"training": checklist.id}))
+        outputs.append(Output(f"training/{checklist.id}/{contract.FILE_NAME}", published.to_bytes()))
         entries.append((checklist, target, data))
     index = {"checklists": [{
         "checklist": c.id, "title": c.title, "audience": c.audience, "policy": d["policy"],
         "version": d["version"], "effective_date": d["effective_date"], "draft": t.draft,
         "training_hash": d["training_hash"], "pass_mark": c.pass_mark,
-        "url": f"training/{c.id}/", "data": f"training/{c.id}/checklist.json",
+        "url": f"training/{c.id}/", "data": f"training/{c.id}/{contract.FILE_NAME}",
     } for c, t, d in entries]}
-    site.outputs.append(Output("training/index.json", _json_bytes(index)))
+    outputs.append(Output("training/index.json", _json_bytes(index)))
     rows = []
     for c, t, d in entries:
         # The text trained on, as on the checklist page: not a scheduled version's titles.
@@ -423,9 +280,10 @@ def add_to(site: "SiteModel") -> None:
                      "policy_href": _href(INDEX_SRC, f"{c.policy}/index.md"),
                      "item_titles": [_item_title(i, t.policy) for i in c.items],
                      "questions": len(d["questions"])})
-    site.pages.append(Page(INDEX_SRC, render.render(
+    pages.append(Page(INDEX_SRC, render.render(
         "training_index.md", rows=rows, stylesheet=posixpath.relpath(STYLESHEET, "training"),
         script=posixpath.relpath(SCRIPT, "training")), None, {"training": "index"}))
+    return TrainingSite(tuple(pages), tuple(outputs))
 
 
 def _json_bytes(data: Any) -> bytes:

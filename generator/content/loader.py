@@ -9,9 +9,10 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from . import yamlsource
-from .errors import ContentError, ContentErrors
-from .model import Choice, Clause, Contact, Policy, Question, Source, Training
+from ..errors import ContentError, ContentErrors
+from ..model import Choice, Clause, Contact, Policy, Question, Source, Training
 from .schema import ClauseIn, PolicyIn, QuestionIn
+from .validate import check_policy
 from .yamlsource import SourceDoc
 
 _TYPE_NAMES = {
@@ -142,8 +143,7 @@ def load_policy(path: str | Path) -> Policy:
 
 
 def policy_from_doc(doc: SourceDoc) -> Policy:
-    from .validate import check_policy
-
+    """Validate a parsed document into a :class:`Policy`, training included. Raises :class:`ContentErrors`."""
     if not isinstance(doc.data, dict):
         raise ContentErrors([doc.error(
             f"the top level must be a mapping of policy fields (id, title, clauses, …), not {_kind(doc.data)}",
@@ -196,6 +196,14 @@ def _to_question(q: QuestionIn, doc: SourceDoc, loc: tuple) -> Question:
             answer = (q.answer,)
     return Question(q.id, q.type, q.prompt, choices, answer, q.explanation, _src(doc, loc),
                     _src(doc, loc + ("answer",)))
+
+
+def policy_from_text(raw: bytes | str, name: str) -> Policy | None:
+    """A policy with its training from a stored text (a git blob), or ``None`` if today's schema rejects it."""
+    try:
+        return policy_from_doc(yamlsource.parse(raw, name))
+    except (ContentError, ContentErrors):
+        return None
 
 
 def find_policies(content_dir: str | Path) -> list[Path]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ContentError
+from ..errors import ContentError
 
 try:  # libyaml is several times faster; fall back to the pure-Python parser.
     _Loader = yaml.CSafeLoader

@@ -11,11 +11,13 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
-from . import a11y
-from .config import PolicyConfig
-from .errors import PolicyError
-from .history import set_source_date_epoch
-from .site import Settings, SiteModel, gather
+from ..build import gather
+from ..errors import PolicyError
+from ..history.git import set_source_date_epoch
+from ..settings import Settings
+from ..site.structure import SiteModel
+from . import material
+from .mkdocs_config import PolicyConfig
 
 log = get_plugin_logger(__name__)
 
@@ -72,11 +74,11 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             self.site = gather(settings)
         except PolicyError as e:
             raise PluginError(str(e)) from e
-        for arch in self.site.extra.get("versions", {}).values():
-            for warning in arch.history.warnings:
-                log.warning(warning)
-        if stats := self.site.extra.get("pdf"):
-            log.info("PDFs: %d rendered, %d from the cache", stats["rendered"], stats["cached"])
+        for warning in self.site.warnings:
+            log.warning(warning)
+        if settings.pdf:
+            stats = self.site.pdf_stats
+            log.info("PDFs: %d rendered, %d from the cache", stats.rendered, stats.cached)
         return config
 
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files | None:
@@ -105,7 +107,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         return context
 
     def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str | None:
-        return a11y.fix_page(output)
+        return material.fix_page(output)
 
     def on_serve(self, server, *, config, builder):
         if self.site is not None:
@@ -119,13 +121,10 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if self.site is None:
             return
         site_dir = Path(config.site_dir)
-        try:
-            for out in self.site.outputs:
-                target = site_dir / out.dest_uri
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(out.bytes())
-        except PolicyError as e:
-            raise PluginError(str(e)) from e
+        for out in self.site.outputs:
+            target = site_dir / out.dest_uri
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(out.data)
 
 
 def _edit_uri(config: MkDocsConfig, source: Path) -> str | None:

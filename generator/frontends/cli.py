@@ -1,4 +1,4 @@
-"""The ``policy`` command: check content, print the schema, and (later) versions, diff, verify."""
+"""The ``policy`` command: check, schema, versions, diff, verify, export, and the records service."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .errors import PolicyError
+from ..errors import PolicyError
 
 
 def fail(error: PolicyError) -> "NoReturn":  # noqa: F821
@@ -29,7 +29,7 @@ def main() -> None:
               default=None, help="Folder of checklists [default: checklists, if present].")
 def check(content_dir: Path, checklists_dir: Path | None) -> None:
     """Validate every policy (and checklist) and report every problem found."""
-    from . import loader
+    from ..content import checklists, loader
 
     if not content_dir.is_dir():
         fail(PolicyError(f"{content_dir}: no such folder"))
@@ -40,9 +40,7 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
     for p in policies:
         clauses = sum(1 for _ in p.walk())
         click.echo(f"{p.source.path}: ok ({p.title}, {clauses} clauses)")
-    # Staff checklists (issue 5): checked against the policies just loaded.
-    from . import checklists
-
+    # Staff checklists: checked against the policies just loaded.
     if checklists_dir is None:
         checklists_dir = Path("checklists") if Path("checklists").is_dir() else None
     elif not checklists_dir.is_dir():
@@ -60,12 +58,12 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
 @click.option("--checklist", is_flag=True, help="Print the schema of checklist files instead.")
 def schema(checklist: bool) -> None:
     """Print the JSON Schema of policy files (also at content/policy.schema.json)."""
-    if checklist:  # checklists/checklist.schema.json (issue 5)
-        from .checklists import json_schema_text as checklist_schema
+    if checklist:  # checklists/checklist.schema.json
+        from ..content.checklists import json_schema_text as checklist_schema
 
         click.echo(checklist_schema(), nl=False)
         return
-    from .schema import json_schema_text
+    from ..content.schema import json_schema_text
 
     click.echo(json_schema_text(), nl=False)
 
@@ -83,8 +81,8 @@ def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
     With --site it is compared with the published SHA-256 in versions.json; otherwise
     the version it claims to be is rebuilt from git history (PDFs are reproducible).
     """
-    from . import verify as verifier
-    from .mkconfig import settings_from_config_file
+    from ..pdf import verify as verifier
+    from .mkdocs_yml import settings_from_config_file
 
     try:
         if not pdf_file.is_file():
@@ -117,9 +115,11 @@ def versions_command(config_file: Path, today: str | None, as_json: bool) -> Non
     import json as _json
     from datetime import date as _date
 
-    from . import archive, loader
-    from .mkconfig import settings_from_config_file
-    from .site import read_histories
+    from ..content import loader
+    from ..history.versions import read_for
+    from ..redline.wording import change_summary
+    from ..site.pages import DRAFT_LABEL, build_archive, versions_file
+    from .mkdocs_yml import settings_from_config_file
 
     try:
         if not config_file.is_file():
@@ -134,30 +134,31 @@ def versions_command(config_file: Path, today: str | None, as_json: bool) -> Non
         if day is not None:
             settings = dataclasses.replace(settings, today=day)
         policies = loader.load_all(settings.content_dir)
-        histories = read_histories(settings, policies)
+        histories = read_for(settings, policies)
     except PolicyError as e:
         fail(e)
     out = {}
     for policy in policies:
-        arch = archive.build_archive(policy, histories[policy.id], timezone=settings.timezone,
-                                     site_url=settings.site_url)
+        arch = build_archive(policy, histories[policy.id], timezone=settings.timezone,
+                             site_url=settings.site_url)
         out[policy.id] = arch
     if as_json:
-        data = {pid: [a.record(v) for v in a.history.versions] for pid, a in out.items()}
+        data = {pid: versions_file(a).to_json()["versions"] for pid, a in out.items()}
         click.echo(_json.dumps(data, indent=2, ensure_ascii=False))
         return
     for pid, arch in out.items():
         h = arch.history
         click.echo(f"{arch.policy.title} ({h.path}), as of {h.today.isoformat()}")
         rows = [("version", "status", "effective", "posted", "commit", "changes")]
+        records = {r.version: r for r in versions_file(arch).versions}
         for v in reversed(h.versions):
             status = v.status + (f" {v.superseded_on.isoformat()}" if v.superseded_on else "")
             rows.append((str(v.number), status, v.effective_date.isoformat(),
-                         arch.record(v)["posted_at"], (v.commit or "")[:12],
-                         archive.change_summary(arch.diffs[v.number])))
+                         records[v.number].posted_at, (v.commit or "")[:12],
+                         change_summary(arch.diffs[v.number])))
         if h.draft is not None:
             rows.insert(1, ("-", "draft", "-", "-", "working copy",
-                            archive.DRAFT_LABEL + ": " + archive.change_summary(arch.diffs[0])))
+                            DRAFT_LABEL + ": " + change_summary(arch.diffs[0])))
         widths = [max(len(r[i]) for r in rows) for i in range(5)]
         for r in rows:
             click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[5])
@@ -179,25 +180,25 @@ def diff_command(base: str | None, fmt: str, config_file: Path) -> None:
 
     Exits 0 whether or not the public text changed; 1 if the edited YAML is invalid.
     """
-    from . import publish
-    from .mkconfig import settings_from_config_file
+    from .. import review
+    from .mkdocs_yml import settings_from_config_file
 
     try:
         if not config_file.is_file():
             raise PolicyError(f"{config_file}: no such file (pass --config)")
         settings = settings_from_config_file(config_file)
         checklists_dir = settings.root / "checklists"
-        reports = publish.compare(
+        reports = review.compare(
             settings.content_dir, base=base or settings.branch,
             checklists_dir=checklists_dir if checklists_dir.is_dir() else None,
             timezone=settings.timezone, notice_days=settings.notice_days, config_file=settings.config_file)
     except PolicyError as e:
         fail(e)
-    render = publish.render_markdown if fmt == "markdown" else publish.render_text
+    render = review.render_markdown if fmt == "markdown" else review.render_text
     click.echo(render(reports), nl=False)
 
 
-from .records.cli import records as _records  # noqa: E402  (click only; the service imports lazily)
+from ..records.cli import records as _records  # noqa: E402  (click only; the service imports lazily)
 
 main.add_command(_records)
 

@@ -11,9 +11,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import yamlsource
-from .errors import ContentError, ContentErrors
+from ..errors import ContentError, ContentErrors
 from .loader import translate
-from .model import Policy, Source
+from ..model import Policy, Source
 from .schema import Markdown, Slug, Text
 from .yamlsource import SourceDoc
 

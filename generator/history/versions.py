@@ -1,28 +1,21 @@
-"""History + loader → the ordered versions of each policy, with dates and statuses."""
+"""Revisions of a content file → its numbered versions, with dates, statuses and the draft."""
 
 from __future__ import annotations
 
-import json
-import os
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import history as git_history
-from . import migrate, mkconfig
-from .errors import ContentError, HistoryError, PolicyError
-from .model import Policy, PolicyVersion
-from .schema import SCHEMA_VERSION
+from ..content.loader import policy_from_text
+from ..errors import ContentError, HistoryError
+from ..model import Policy, PolicyVersion
+from ..settings import Settings
+from . import git as git_history
+from . import migrate
+from .cache import BlobCache
+from .rules import PublicationRules, build_day, zone
 
-TODAY_ENV = "POLICY_TODAY"
-"""Environment variable that overrides the build day (``YYYY-MM-DD``).
-
-Statuses depend on the day of the build (a scheduled version comes into force without a
-new commit), so tests and previews can say which day to build as, e.g.
-``POLICY_TODAY=2026-04-01 mkdocs build``. It never changes a posting or effective date."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +32,13 @@ class PolicyHistory:
     today: date
     warnings: tuple[str, ...] = ()
     """Blobs in the history that could not be read (they were never published)."""
+    trained: Policy | None = None
+    """The text staff train on, with its training: the draft's, else the shown version's."""
+
+    @property
+    def shown(self) -> PolicyVersion | None:
+        """The version the policy page shows: in force, else the first scheduled one, else the draft."""
+        return self.in_force or (self.versions[0] if self.versions else self.draft)
 
     @property
     def in_force(self) -> PolicyVersion | None:
@@ -62,125 +62,7 @@ class PolicyHistory:
         return self.versions[v.number - 2] if v.number > 1 else None
 
 
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(f"unknown time zone {name!r} (use an IANA name such as 'Pacific/Auckland')") from None
-
-
-def build_day(today: date | None, timezone: str) -> date:
-    """The day the build counts as: ``today`` if given, else ``$POLICY_TODAY``, else the real day in ``timezone``."""
-    if today is not None:
-        return today
-    value = os.environ.get(TODAY_ENV, "").strip()
-    if value:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            raise PolicyError(f"{TODAY_ENV}={value!r}: expected a date as YYYY-MM-DD")
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise PolicyError(f"{TODAY_ENV}={value!r} is not a date") from None
-    return datetime.now(zone(timezone)).date()
-
-
 Reader = Callable[[bytes, str], Policy]
-
-
-class PublicationRules:
-    """The time zone and notice period each version was posted under, read from ``mkdocs.yml`` at its commit.
-
-    A version's effective date is fixed when it is posted: changing ``notice_days`` or
-    ``timezone`` later applies to later versions only, and never moves a date already
-    published. A commit without a readable ``mkdocs.yml`` uses the current settings.
-    """
-
-    def __init__(self, root: Path, config_rel: str, timezone: str, notice_days: int) -> None:
-        self.root = root
-        self.config_rel = config_rel
-        self.current = (timezone, notice_days)
-        self._at: dict[str, tuple[str, int]] = {}
-
-    @classmethod
-    def for_config(cls, root: Path, config_file: Path | None, timezone: str,
-                   notice_days: int) -> "PublicationRules | None":
-        """The rules of ``config_file``'s history in the repository at ``root``.
-
-        ``None`` (today's settings for every version) without a config file, or when it
-        lies outside the repository.
-        """
-        if config_file is None:
-            return None
-        try:
-            rel = Path(config_file).resolve().relative_to(root).as_posix()
-        except ValueError:
-            return None
-        return cls(root, rel, timezone, notice_days)
-
-    def prefetch(self, commits: Iterable[str]) -> None:
-        todo = [c for c in dict.fromkeys(commits) if c not in self._at]
-        texts = git_history.read_files_at(self.root, [(c, self.config_rel) for c in todo])
-        parsed: dict[bytes, tuple[str, int]] = {}  # most commits share one mkdocs.yml
-        for c in todo:
-            text = texts.get((c, self.config_rel))
-            if text is None:
-                self._at[c] = self.current
-                continue
-            if text not in parsed:
-                try:
-                    parsed[text] = mkconfig.publication_rules(text)
-                except ValueError:
-                    parsed[text] = self.current
-                zone(parsed[text][0])  # an unknown zone fails the build with its name
-            self._at[c] = parsed[text]
-
-    def __call__(self, commit: str) -> tuple[str, int]:
-        if commit not in self._at:
-            self.prefetch([commit])
-        return self._at[commit]
-
-CACHE_FORMAT = 2
-"""Bump when what the history cache stores changes (or the historic reader reads differently)."""
-
-
-class BlobCache:
-    """What each blob of the history holds, kept between builds (a blob id never changes content).
-
-    ``blobs`` maps a blob id to its public text's SHA-256 (or ``["error", message]`` for a
-    blob that cannot be read); ``texts`` maps a text's SHA-256 to its public fields
-    (:func:`migrate.policy_data`). A warm build then parses no YAML at all: it reads only
-    the blobs that start a version, for their source text.
-    """
-
-    def __init__(self, path: Path | None = None) -> None:
-        self.path = path
-        self.blobs: dict[str, Any] = {}
-        self.texts: dict[str, dict] = {}
-        self.dirty = False
-        if path is not None and path.is_file():
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-                if data.get("format") == CACHE_FORMAT and data.get("schema") == SCHEMA_VERSION:
-                    self.blobs, self.texts = dict(data["blobs"]), dict(data["texts"])
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                pass  # a damaged cache is only slower
-
-    @staticmethod
-    def in_dir(cache_dir: Path | None) -> "BlobCache":
-        return BlobCache(Path(cache_dir) / "history.json" if cache_dir else None)
-
-    def save(self) -> None:
-        if not self.dirty or self.path is None:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"format": CACHE_FORMAT, "schema": SCHEMA_VERSION,
-                                       "blobs": self.blobs, "texts": self.texts}), encoding="utf-8")
-            os.replace(tmp, self.path)
-            self.dirty = False
-        except OSError:
-            pass  # read-only checkout: build without the cache
 
 
 def build_versions(current: Policy | None, revisions: list[git_history.Revision], blobs: Mapping[str, bytes], *,
@@ -277,7 +159,24 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
             draft = PolicyVersion(number=len(versions) + 1, policy=current, commit=None, posted_at=None,
                                   effective_date=None, status="draft", text_sha256=current.text_sha256())
     policy_id = current.id if current is not None else (versions[-1].policy.id if versions else "")
-    return PolicyHistory(policy_id, path, tuple(versions), draft, today, tuple(warnings))
+    history = PolicyHistory(policy_id, path, tuple(versions), draft, today, tuple(warnings))
+    return replace(history, trained=_trained(history, current)) if current is not None else history
+
+
+def _trained(history: PolicyHistory, current: Policy) -> Policy | None:
+    """The policy, training included, of the text staff train on.
+
+    The working tree's training applies whenever its public text is the one shown, because
+    training-only edits make no new version; only a version in force behind a scheduled one
+    needs its own file read with training.
+    """
+    shown = history.draft or history.shown
+    if shown is None:
+        return None
+    if shown.is_draft or shown.text_sha256 == current.text_sha256():
+        return current
+    name = f"{history.path}@v{shown.number}"
+    return policy_from_text(shown.source_text, name) or shown.policy
 
 
 def _statuses(versions: list[PolicyVersion], today: date) -> list[PolicyVersion]:
@@ -342,3 +241,10 @@ def _read_each(policies, files, hist, branch, timezone, notice_days, day, cache,
                                         notice_days=notice_days, today=day, path=rel, cache=cache,
                                         rules=rules)
     return out
+
+
+def read_for(settings: Settings, policies: Iterable[Policy]) -> dict[str, PolicyHistory]:
+    """Every policy's versions under ``settings``: one call for the build and the CLI, so both give the same dates."""
+    return read_all(policies, branch=settings.branch, timezone=settings.timezone,
+                    notice_days=settings.notice_days, today=settings.today,
+                    cache_dir=settings.cache_dir, config_file=settings.config_file)

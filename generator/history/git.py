@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from collections.abc import Iterable, Mapping
 
-from .errors import HistoryError
+from ..errors import HistoryError
 
 FETCH_FIX = (
     "Versions and their dates come from the full git history. In GitHub Actions set "
@@ -111,11 +111,6 @@ def _repo_info(path: str | Path) -> tuple[Path, bool]:
         raise HistoryError(f"git could not describe the repository at {path}",
                            proc.stderr.decode("utf-8", "replace"))
     return Path(lines[0]).resolve(), lines[1].strip() == "true"
-
-
-def is_shallow(root: str | Path) -> bool:
-    proc = git(["rev-parse", "--is-shallow-repository"], root)
-    return proc.stdout.decode().strip() == "true"
 
 
 def resolve_branch(root: str | Path, branch: str) -> str:
@@ -413,13 +408,3 @@ def read_files_at(root: str | Path, wanted: Iterable[tuple[str, str]]) -> dict[t
     finally:
         store.close()
     return out
-
-
-def read_blobs(root: str | Path, blobs: list[str]) -> dict[str, bytes]:
-    """Read ``blobs`` with one ``git cat-file --batch`` and return them by id."""
-    store = Blobs(root)
-    try:
-        store.prefetch(blobs)
-    finally:
-        store.close()
-    return {b: store[b] for b in blobs}

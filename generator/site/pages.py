@@ -1,178 +1,97 @@
-"""Lay out a policy's versions as pages and files: in force, archive, changes, list, JSON, feed."""
+"""A policy's pages: the version in force, every version, its changes and the versions list."""
 
 from __future__ import annotations
 
-import json
-import posixpath
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Mapping
 
-from . import diff as redline
-from . import feed, render
-from .model import Policy, PolicyVersion
-from .versions import PolicyHistory, zone
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .site import SiteModel
+from ..history.rules import zone
+from ..history.versions import PolicyHistory
+from ..model import Policy, PolicyVersion
+from ..redline import compare as redline
+from ..redline.wording import change_summary, changes_markdown
+from ..render import templates as render
+from ..render.urls import href as _href
+from ..render.urls import policy_src, rel, version_src, versions_src
+from .structure import Page, PdfFile, PolicyArchive, VersionLinks
+from .versions_json import VersionsFile, record
 
 DRAFT_LABEL = "Draft — not yet published"
 
-PdfLinks = Callable[[Policy, PolicyVersion], "tuple[str, str | None] | tuple[str, str | None, int] | None"]
-"""Optional hook: ``(policy, version) → (site-relative PDF path, sha256 or None[, size in bytes])``.
-
-:func:`generator.site.gather` passes it to :func:`add_policy`; what it returns lands in
-:class:`VersionLinks` (``pdf``, ``pdf_sha256``, ``extra["pdf_size"]``), hence in the page
-header and ``versions.json``."""
-
-
-@dataclass
-class VersionLinks:
-    """Where one version lives on the site. The PDF stage fills ``pdf``/``pdf_sha256``.
-
-    Paths are relative to the site root (``privacy-policy/v/3/``); :meth:`absolute`
-    prefixes ``site_url`` for the JSON and the feed.
-    """
-
-    page: str
-    changes: str
-    pdf: str | None = None
-    pdf_sha256: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Room for later stages (e.g. a signature file) without changing this class."""
-
-
-@dataclass
-class PolicyArchive:
-    """Everything the version pages of one policy were built from (``site.extra['versions'][pid]``)."""
-
-    policy: Policy
-    history: PolicyHistory
-    links: dict[int, VersionLinks]
-    diffs: dict[int, redline.PolicyDiff]
-    """Diff of version n against n-1 (key 0 for the draft against the latest)."""
-    timezone: str
-    site_url: str = ""
-
-    def absolute(self, path: str | None) -> str | None:
-        if path is None:
-            return None
-        return (self.site_url.rstrip("/") + "/" + path) if self.site_url else "/" + path
-
-    def record(self, v: PolicyVersion) -> dict[str, Any]:
-        """The entry of ``v`` in ``versions.json`` (exactly the fields DESIGN.md lists)."""
-        links = self.links[v.number]
-        return {
-            "version": v.number,
-            "status": v.status,
-            "posted_at": v.posted_at.astimezone(zone(self.timezone)).isoformat(),
-            "effective_date": v.effective_date.isoformat(),
-            "superseded_on": v.superseded_on.isoformat() if v.superseded_on else None,
-            "commit": v.commit,
-            "text_sha256": v.text_sha256,
-            "url": self.absolute(links.page),
-            "changes_url": self.absolute(links.changes),
-            "pdf": self.absolute(links.pdf),
-            "pdf_sha256": links.pdf_sha256,
-        }
-
-    def versions_json(self) -> bytes:
-        """``versions.json``; read when written, so a later stage may still fill the PDF fields."""
-        data = {"policy": self.policy.id, "title": self.policy.title,
-                "versions": [self.record(v) for v in self.history.versions]}
-        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-
 
 def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site_url: str = "",
-                  pdf_links: PdfLinks | None = None) -> PolicyArchive:
-    """Links and redlines of every version of ``policy`` (no pages yet)."""
+                  pdfs: Mapping[tuple[str, int], PdfFile] | None = None) -> PolicyArchive:
+    """Links and redlines of every version of ``policy`` (no pages yet).
+
+    Args:
+        policy: the working tree's policy.
+        history: its versions.
+        timezone: the site's zone, for times in ``versions.json`` and the list.
+        site_url: where the site is published, for absolute URLs.
+        pdfs: each version's PDF by ``(policy id, number)``, when the PDF stage ran.
+    """
     pid = policy.id
+    pdfs = pdfs or {}
     links: dict[int, VersionLinks] = {}
     diffs: dict[int, redline.PolicyDiff] = {}
     for v in history.versions:
-        links[v.number] = VersionLinks(f"{pid}/v/{v.number}/", f"{pid}/v/{v.number}/changes/")
+        links[v.number] = VersionLinks(f"{pid}/v/{v.number}/", f"{pid}/v/{v.number}/changes/",
+                                       pdfs.get((pid, v.number)))
         prev = history.previous(v)
         diffs[v.number] = redline.diff_policies(prev.policy if prev else None, v.policy)
-        if pdf_links is not None:
-            found = pdf_links(v.policy, v)
-            if found:
-                links[v.number].pdf, links[v.number].pdf_sha256 = found[0], found[1]
-                if len(found) > 2:  # the PDF stage also gives the size, for the link (issue 4)
-                    links[v.number].extra["pdf_size"] = found[2]
     if history.draft is not None:
         latest = history.latest
         diffs[0] = redline.diff_policies(latest.policy if latest else None, history.draft.policy)
     return PolicyArchive(policy, history, links, diffs, timezone, site_url)
 
 
-def add_policy(site: "SiteModel", policy: Policy, history: PolicyHistory, *,
-               pdf_links: PdfLinks | None = None) -> PolicyArchive:
-    """Add every version page and file of ``policy`` to ``site``.
-
-    Args:
-        site: the site being gathered.
-        policy: the working tree's policy.
-        history: its versions.
-        pdf_links: optional hook giving each version's PDF path and checksum.
-    """
-    settings = site.settings
-    pid = policy.id
-    archive = build_archive(policy, history, timezone=settings.timezone, site_url=settings.site_url,
-                            pdf_links=pdf_links)
-    _Layout(site, archive).add_all()
-    site.outputs.append(_output(f"{pid}/versions.json", archive.versions_json))
-    site.outputs.append(_output(f"{pid}/feed.xml", lambda: feed.atom(archive, site_name=settings.site_name)))
-    return archive
+def versions_file(archive: PolicyArchive) -> VersionsFile:
+    """The policy's ``versions.json``: every published version, never the draft."""
+    records = []
+    for v in archive.history.versions:
+        links = archive.links[v.number]
+        records.append(record(
+            v, timezone=archive.timezone, page=archive.absolute(links.page),
+            changes=archive.absolute(links.changes),
+            pdf=archive.absolute(links.pdf.path) if links.pdf else None,
+            pdf_sha256=links.pdf.sha256 if links.pdf else None))
+    return VersionsFile(archive.policy.id, archive.policy.title, tuple(records))
 
 
-def _output(dest: str, make: Callable[[], bytes]):
-    from .site import Output
-
-    return Output(dest, make)
-
-
-def rel(from_src: str, to_src: str) -> str:
-    """Relative Markdown link from page ``from_src`` to page (or file) ``to_src``."""
-    return posixpath.relpath(to_src, posixpath.dirname(from_src))
+def policy_pages(archive: PolicyArchive) -> list[Page]:
+    """Every page of one policy, in the order they are listed to the engine."""
+    layout = _Layout(archive)
+    layout.add_all()
+    return layout.pages
 
 
 class _Layout:
     """Renders the pages of one policy's archive; one instance per policy."""
 
-    def __init__(self, site: "SiteModel", archive: PolicyArchive) -> None:
-        self.site = site
+    def __init__(self, archive: PolicyArchive) -> None:
         self.a = archive
         self.h = archive.history
         self.pid = archive.policy.id
-        self.source = Path(archive.policy.source.path) if archive.policy.source else None
+        self.source = archive.policy.source.path if archive.policy.source else None
         self.tz = zone(archive.timezone)
+        self.pages: list[Page] = []
 
     # -- helpers -------------------------------------------------------------------
 
     def src(self, v: PolicyVersion | None, changes: bool = False) -> str:
-        if v is None:
-            return f"{self.pid}/index.md"
-        base = f"{self.pid}/draft" if v.is_draft else f"{self.pid}/v/{v.number}"
-        return f"{base}/changes/index.md" if changes else f"{base}/index.md"
+        return policy_src(self.pid) if v is None else version_src(v, changes=changes)
 
-    def page(self, src: str, markdown: str, v: PolicyVersion | None, banner: str = "",
-             kind: str = "") -> None:
-        from .site import Page
-
+    def page(self, src: str, markdown: str, banner: str = "", kind: str = "") -> None:
+        # The theme's banner (theme/main.html) reads the two policy_banner keys. Every page
+        # carries metadata even without a banner: Material lays out a page with metadata
+        # slightly differently, and an archived page must not change when it gains one.
         meta: dict[str, Any] = {"policy": self.pid}
-        if v is not None:
-            meta["policy_version"] = v.number
-            meta["policy_status"] = v.status
-            if not v.is_draft:
-                meta["policy_links"] = self.a.links[v.number]
         if banner:
-            meta["policy_banner"] = banner
-            meta["policy_banner_kind"] = kind
+            meta.update(policy_banner=banner, policy_banner_kind=kind)
         # Archived versions and drafts are reached from the version pages, not the
         # navigation: listing them there would change every old page whenever a
         # new version is posted.
         in_nav = not src.startswith((f"{self.pid}/v/", f"{self.pid}/draft/"))
-        self.site.pages.append(Page(src, markdown, self.source, meta, in_nav))
+        self.pages.append(Page(src, markdown, self.source, meta, in_nav))
 
     def posted(self, v: PolicyVersion) -> str:
         # In the zone the version was posted under, as its PDF says (see versions.PublicationRules).
@@ -182,20 +101,15 @@ class _Layout:
     def header(self, here: str, v: PolicyVersion, *, changes: bool = False) -> str:
         """The line under every policy page title: version, status, effective date, links."""
         pdf = None
-        if not v.is_draft and self.a.links[v.number].pdf:
-            href = rel(here, self.a.links[v.number].pdf)
-            pdf = f'<a href="{href}" download>PDF of version {v.number}</a>'
-            size = self.a.links[v.number].extra.get("pdf_size")
-            if size:
-                from .pdf import human_size
-
-                pdf += f" ({human_size(size)})"
+        found = None if v.is_draft else self.a.links[v.number].pdf
+        if found is not None:
+            pdf = (f'<a href="{rel(here, found.path)}" download>PDF of version {v.number}</a>'
+                   f" ({human_size(found.size)})")
         return render.render(
             "version_header.md", v=v, draft_label=DRAFT_LABEL,
             page_link=rel(here, self.src(v)) if changes else None,
             changes_link=None if changes else rel(here, self.src(v, changes=True)),
-            versions_link=(None if here == f"{self.pid}/versions/index.md"
-                           else rel(here, f"{self.pid}/versions/index.md")),
+            versions_link=(None if here == versions_src(self.pid) else rel(here, versions_src(self.pid))),
             pdf=pdf)
 
     def status_banner(self, here: str, v: PolicyVersion) -> tuple[str, str]:
@@ -223,8 +137,7 @@ class _Layout:
     # -- pages ---------------------------------------------------------------------
 
     def add_all(self) -> None:
-        shown = self.h.in_force or (self.h.versions[0] if self.h.versions else self.h.draft)
-        self.current_page(shown)
+        self.current_page(self.h.shown)
         for v in self.h.versions:
             self.version_page(v)
             self.changes_page(v)
@@ -258,7 +171,7 @@ class _Layout:
             banner, kind = self.status_banner(here, shown)
         md = render.policy_markdown(shown.policy, header=self.header(here, shown),
                                     notices=self.notices(here, shown))
-        self.page(here, md, shown, banner, kind)
+        self.page(here, md, banner, kind)
 
     def version_page(self, v: PolicyVersion) -> None:
         here = self.src(v)
@@ -267,14 +180,14 @@ class _Layout:
         notices: list[str] = []
         title = f"{v.policy.title} — {DRAFT_LABEL.lower()}" if v.is_draft else f"{v.policy.title}, version {v.number}"
         md = render.policy_markdown(v.policy, header=self.header(here, v), notices=notices, page_title=title)
-        self.page(here, md, v, banner, kind)
+        self.page(here, md, banner, kind)
 
     def changes_page(self, v: PolicyVersion) -> None:
         here = self.src(v, changes=True)
         prev = self.h.previous(v)
         d = self.a.diffs[0 if v.is_draft else v.number]
         new_label = "the draft" if v.is_draft else f"version {v.number}"
-        body = redline.changes_markdown(
+        body = changes_markdown(
             d, old_label=f"version {prev.number}" if prev else "", new_label=new_label,
             new_url=rel(here, self.src(v)), old_url=rel(here, self.src(prev)) if prev else "",
             heading_level=2)
@@ -283,10 +196,10 @@ class _Layout:
                            header=self.header(here, v, changes=True), body=body,
                            draft_label=DRAFT_LABEL, banner=banner,
                            prev_link=rel(here, self.src(prev)) if prev else None)
-        self.page(here, md, v, banner, kind)
+        self.page(here, md, banner, kind)
 
     def list_page(self) -> None:
-        here = f"{self.pid}/versions/index.md"
+        here = versions_src(self.pid)
         rows = []
         for v in reversed(self.h.versions):
             rows.append({
@@ -305,21 +218,14 @@ class _Layout:
         md = render.render("versions.md", policy=self.a.policy, rows=rows, draft=draft,
                            draft_label=DRAFT_LABEL, timezone=self.a.timezone,
                            header=self.header(here, shown) if shown else "",
-                           feed_link=f"../feed.xml", json_link=f"../versions.json")
-        self.page(here, md, shown)
+                           feed_link="../feed.xml", json_link="../versions.json")
+        self.page(here, md)
 
 
-def change_summary(d: redline.PolicyDiff, limit: int = 4) -> str:
-    """``2 clauses changed: 1.2 Recording of calls, 3 Disclosure`` for tables and the CLI."""
-    text = d.summary()
-    if d.is_first or d.is_empty or not d.clauses:
-        return text
-    named = [f"{c.number} {c.clause.title}" for c in d.clauses[:limit]]
-    more = len(d.clauses) - limit
-    return f"{text}: {', '.join(named)}" + (f" and {more} more" if more > 0 else "")
-
-
-def _href(here: str, to_src: str) -> str:
-    """Relative URL (for raw HTML) from page ``here`` to page ``to_src``; both are ``…/index.md``."""
-    return posixpath.relpath(posixpath.dirname(to_src), posixpath.dirname(here)) + "/"
-
+def human_size(size: int) -> str:
+    """``52 KB``: how big a download is, for the link to it."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{round(size / 1024)} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -7,10 +7,10 @@ from typing import Any, Callable, Mapping
 
 import yaml
 
-from . import yamlsource
-from .errors import ContentError
-from .model import Clause, Contact, Policy, Source
-from .schema import SCHEMA_VERSION, SLUG_PATTERN
+from ..content import yamlsource
+from ..content.schema import SCHEMA_VERSION, SLUG_PATTERN
+from ..errors import ContentError
+from ..model import Clause, Contact, Policy, Source
 
 try:  # libyaml is several times faster on long histories
     _Loader = yaml.CSafeLoader
@@ -22,7 +22,7 @@ Migration = Callable[[dict[str, Any]], dict[str, Any]]
 MIGRATIONS: dict[int, Migration] = {}
 """``MIGRATIONS[n]`` turns the data of a file written in schema ``n`` into schema ``n + 1``.
 
-Whoever raises :data:`generator.schema.SCHEMA_VERSION` adds the step here and never
+Whoever raises :data:`generator.content.schema.SCHEMA_VERSION` adds the step here and never
 edits an old one: every blob in the history of ``main`` must keep rendering, because a
 published version's page never changes. Schema 1 is the first, so the table is empty.
 """

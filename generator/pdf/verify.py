@@ -10,10 +10,15 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
 
-
-from .errors import PolicyError
+from ..content.loader import load_all
+from ..errors import PolicyError
+from ..history.versions import read_for
+from ..render.templates import long_date
+from ..render.urls import version_url
+from ..settings import Settings
+from ..site.versions_json import VersionRecord, VersionsFile, read_site
+from .render import render_versions
 
 _CANONICAL = re.compile(r"^(?P<pid>[a-z0-9][a-z0-9-]*)-v(?P<n>[0-9]{1,9})\.json\Z")
 """An attachment named like ``privacy-policy-v3.json``; longer numbers are no version this site made
@@ -74,8 +79,6 @@ def _title(text: bytes) -> str:
 def _genuine(path: str, title: str, pid: str, number: int, effective: str, status: str, url: str) -> Verdict:
     when = effective
     try:
-        from .render import long_date
-
         when = f"{long_date(date.fromisoformat(effective))} ({effective})"
     except (TypeError, ValueError):
         pass
@@ -115,29 +118,9 @@ def _unpublished(path: str, claim: Claim | None, names: str) -> Verdict:
 # ---------------------------------------------------------------- from a built site
 
 
-def load_site_records(site_dir: Path) -> list[dict[str, Any]]:
-    """Every version entry of every ``<policy>/versions.json`` under ``site_dir``."""
-    records = []
-    for file in sorted(Path(site_dir).glob("*/versions.json")):
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as e:
-            raise PolicyError(f"{file}: cannot read it as JSON: {e}") from e
-        entries = data.get("versions", []) if isinstance(data, dict) else data
-        pid = data.get("policy", data.get("id", file.parent.name)) if isinstance(data, dict) else file.parent.name
-        title = data.get("title", "") if isinstance(data, dict) else ""
-        if isinstance(pid, dict):  # {"policy": {"id": …, "title": …}}
-            title = pid.get("title", title)
-            pid = pid.get("id", file.parent.name)
-        for e in entries if isinstance(entries, list) else []:
-            if isinstance(e, dict):
-                r = {"policy": pid, "title": title, **e}
-                # A file edited by hand (or by someone else) may hold anything here.
-                if not isinstance(r["policy"], str):
-                    r["policy"] = file.parent.name
-                if not isinstance(r["title"], str):
-                    r["title"] = ""
-                records.append(r)
+def load_site_records(site_dir: Path) -> list[tuple[VersionsFile, VersionRecord]]:
+    """Every version entry of every ``<policy>/versions.json`` under ``site_dir``, with its file."""
+    records = [(f, r) for f in read_site(site_dir) for r in f.versions]
     if not records:
         raise PolicyError(f"{site_dir}: no <policy>/versions.json found; build the site first "
                           "(`mkdocs build`) or verify from git history instead")
@@ -147,40 +130,36 @@ def load_site_records(site_dir: Path) -> list[dict[str, Any]]:
 def verify_against_site(path: Path, site_dir: Path) -> Verdict:
     sha, claim = _examine(path)
     records = load_site_records(site_dir)
-    for r in records:
-        if r.get("pdf_sha256") == sha:
-            return _genuine(str(path), r.get("title", ""), r["policy"], r.get("version"),
-                            r.get("effective_date", ""), r.get("status", ""), r.get("url", ""))
+    for f, r in records:
+        if r.pdf_sha256 == sha:
+            return _genuine(str(path), f.title, f.policy, r.version, r.effective_date, r.status, r.url or "")
     if claim is not None:
-        for r in records:
-            if r["policy"] == claim.policy_id and r.get("version") == claim.number:
-                return _not_that_version(str(path), claim, r.get("text_sha256"), r.get("pdf_sha256", "?"), sha)
-    return _unpublished(str(path), claim, ", ".join(sorted({r["policy"] for r in records})))
+        for f, r in records:
+            if f.policy == claim.policy_id and r.version == claim.number:
+                return _not_that_version(str(path), claim, r.text_sha256, r.pdf_sha256 or "?", sha)
+    return _unpublished(str(path), claim, ", ".join(sorted({f.policy for f, _ in records})))
 
 
 # ---------------------------------------------------------------- from git history
 
 
-def verify_against_history(path: Path, settings) -> Verdict:
+def verify_against_history(path: Path, settings: Settings) -> Verdict:
     """Rebuild the PDF the version it claims to be would have (bytes are reproducible) and compare."""
-    from . import loader, pdf
-    from .site import read_histories
-
     sha, claim = _examine(path)
     # The build's own reading of the history: each version's dates follow the mkdocs.yml
     # it was posted under, and are on its PDF's cover.
-    histories = read_histories(settings, loader.load_all(settings.content_dir))
+    histories = read_for(settings, load_all(settings.content_dir))
     claimed = []
     if claim is not None and claim.policy_id in histories:
         claimed = [v for v in histories[claim.policy_id].versions if v.number == claim.number]
     # Without a claim that names a published version, compare with every one (the cache makes it cheap).
     candidates = claimed or [v for h in histories.values() for v in h.versions]
-    rendered = pdf.render_versions(candidates, settings)
+    rendered = render_versions(candidates, settings)
     for v in candidates:
         if rendered[(v.policy.id, v.number)].sha256 == sha:
             return _genuine(str(path), v.policy.title, v.policy.id, v.number,
                             v.effective_date.isoformat() if v.effective_date else "", v.status,
-                            pdf.version_url(settings, v))
+                            version_url(settings.site_url, v))
     if claimed:
         v = claimed[0]
         return _not_that_version(str(path), claim, v.text_sha256, rendered[(v.policy.id, v.number)].sha256, sha)

@@ -1,4 +1,4 @@
-"""Model → Markdown pages through the Jinja templates in ``generator/templates/``."""
+"""Model → Markdown through the Jinja templates in ``generator/render/templates/``; dates and escaping."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from .model import Clause, Contact, Policy
+from ..model import Clause, Contact, Policy
 
 CONTACT_MARKER = re.compile(r"^[ \t]*<!--\s*contact\s*-->[ \t]*$", re.MULTILINE)
 """A body line ``<!-- contact -->`` places the contact block there."""
@@ -19,7 +19,7 @@ CONTACT_MARKER = re.compile(r"^[ \t]*<!--\s*contact\s*-->[ \t]*$", re.MULTILINE)
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates"),
+        loader=jinja2.PackageLoader("generator.render", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -35,7 +35,7 @@ def environment() -> jinja2.Environment:
 
 
 def render(template: str, **context: Any) -> str:
-    """Render ``template`` from ``generator/templates`` with ``context``."""
+    """Render ``template`` from ``generator/render/templates`` with ``context``."""
     return environment().get_template(template).render(**context)
 
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
-from . import render
-from .versions import zone
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .archive import PolicyArchive
+from ..history.rules import zone
+from ..render import templates as render
+from .structure import PolicyArchive
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -20,7 +17,7 @@ def entry_id(policy_id: str, number: int) -> str:
     return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, f"policy-site:{policy_id}/v/{number}"))
 
 
-def atom(archive: "PolicyArchive", *, site_name: str = "") -> bytes:
+def atom(archive: PolicyArchive, *, site_name: str = "") -> bytes:
     """The feed of ``archive``'s published versions; drafts never appear.
 
     Links are absolute when ``site_url`` is configured, else relative to the site root.
@@ -62,7 +59,7 @@ def atom(archive: "PolicyArchive", *, site_name: str = "") -> bytes:
         sub(entry, "link", rel="related", href=archive.absolute(links.changes), type="text/html",
             title="What changed")
         if links.pdf:
-            sub(entry, "link", rel="enclosure", href=archive.absolute(links.pdf), type="application/pdf")
+            sub(entry, "link", rel="enclosure", href=archive.absolute(links.pdf.path), type="application/pdf")
         sub(entry, "summary", f"Version {v.number}, posted {render.long_date(v.posted_at.astimezone(tz))}, takes effect on "
                               f"{render.long_date(v.effective_date)}. {d.summary()}.")
     ET.indent(feed)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .errors import ContentError
-from .model import Policy
+from ..errors import ContentError
+from ..model import Policy
 from .yamlsource import SourceDoc
 
 

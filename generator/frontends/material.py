@@ -1,4 +1,4 @@
-"""Accessibility fixes for stock Material output that CSS cannot make."""
+"""Accessibility fixes for stock Material for MkDocs output that CSS cannot make (MkDocs front end only)."""
 
 from __future__ import annotations
 

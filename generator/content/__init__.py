@@ -1,0 +1,1 @@
+"""Stage 1, content: read policy and checklist YAML with line numbers, and validate it."""

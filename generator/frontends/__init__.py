@@ -1,0 +1,1 @@
+"""Front ends over the core: the MkDocs plugin, `policy export` for any engine, and the `policy` CLI."""

@@ -1,0 +1,214 @@
+"""A version → the HTML document WeasyPrint lays out: cover facts, clauses, attachments (no rendering here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ..errors import PolicyError
+from ..model import PolicyVersion
+from ..render import templates as render
+from ..render.markdown import Converter
+from ..render.urls import pdf_name, version_url
+from ..settings import Settings
+
+TEMPLATE = "policy.html"
+STYLESHEET = "policy.css"
+TOC_MIN_PAGES = 3
+"""Documents over two pages get a table of contents."""
+DRAFT_LABEL = "Draft — not yet published"
+
+
+VARIANTS = ("pdf/a-1a", "pdf/a-2a", "pdf/a-3a", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u",
+            "pdf/a-4u", "pdf/a-4e", "pdf/a-4f", "pdf/ua-1", "pdf/ua-2", "pdf/x-1a", "pdf/x-3")
+"""WeasyPrint 70's variants whose bytes are reproducible. ``pdf/x-4`` and ``pdf/x-5g`` write a
+random document id, so the same version would give a different PDF on every build; only
+PDF/A-3 keeps the attached source (PDF/A-1 drops attachments, PDF/A-2 keeps only PDFs)."""
+
+
+def check_variant(variant: str) -> None:
+    """Refuse a ``pdf_variant`` that WeasyPrint does not know or that is not reproducible."""
+    if variant and variant not in VARIANTS:
+        raise PolicyError(f"pdf_variant {variant!r} is not supported: use one of {', '.join(VARIANTS)} "
+                          "(default pdf/a-3a), or an empty string for a plain tagged PDF")
+
+
+class PdfError(PolicyError):
+    """A PDF could not be made (bad template, WeasyPrint failure)."""
+
+
+@dataclass(frozen=True)
+class PdfJob:
+    """Everything that determines one PDF's bytes, in a form a worker process can take."""
+
+    name: str
+    """File name, like ``privacy-policy-v3.pdf``."""
+    html: str
+    """The document with a table of contents."""
+    html_short: str
+    """The same document without one, used when it fits on two pages."""
+    variant: str
+    attachments: tuple[tuple[str, str, bytes], ...]
+    """``(file name, description, data)`` of each embedded file."""
+    epoch: int
+    """``SOURCE_DATE_EPOCH`` while rendering: the version's posted time."""
+    key: str = ""
+
+
+# ---------------------------------------------------------------- documents
+
+
+@lru_cache(maxsize=8)
+def _environment(folder: str) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _local(zone: str, moment: datetime) -> datetime:
+    try:
+        return moment.astimezone(ZoneInfo(zone))
+    except Exception:  # an unknown zone is reported by the versions stage
+        return moment
+
+
+def document_facts(version: PolicyVersion, settings: Settings) -> dict:
+    """What the cover, header and metadata say about ``version``.
+
+    Nothing here may depend on later versions (status, superseded date), or an
+    old PDF would change when a new version is posted.
+    """
+    policy = version.policy
+    if version.is_draft:
+        # A draft has no number until it is merged (the site says the same).
+        return {
+            "title": f"{policy.title} — draft",
+            "subject": f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), "
+                       "draft not yet published",
+            "keywords": [policy.title, policy.id, "draft", policy.organisation, policy.jurisdiction,
+                         "policy"],
+            "created": "",
+            "version_label": "Draft",
+            "version_note": "numbered when it is published",
+            "effective": "not yet (draft)",
+            "posted": "not yet posted",
+            "url": "",
+            "no_url": "none yet: this is a draft",
+            "draft": DRAFT_LABEL,
+            "end_note": f"End of {policy.title}, draft.",
+        }
+    effective = render.long_date(version.effective_date) if version.effective_date else "not recorded"
+    posted, created = "not recorded", ""
+    if version.posted_at is not None:
+        # In the zone it was posted under: a later change of time zone must not restamp it.
+        local = _local(version.posted_zone or settings.timezone, version.posted_at)
+        posted = f"{render.long_date(local)}, {local:%H:%M} {local.tzname() or ''}".rstrip()
+        created = local.isoformat(timespec="seconds")
+    return {
+        "title": f"{policy.title} — version {version.number}",
+        "subject": f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), "
+                   f"version {version.number}, effective {effective}",
+        "keywords": [policy.title, policy.id, f"version {version.number}", policy.organisation,
+                     policy.jurisdiction, "policy"],
+        "created": created,
+        "version_label": str(version.number),
+        "version_note": "",
+        "effective": effective,
+        "posted": posted,
+        "url": version_url(settings.site_url or "", version),
+        "no_url": "",
+        "draft": "",
+        "end_note": f"End of {policy.title}, version {version.number}.",
+    }
+
+
+def clause_rows(version: PolicyVersion, settings: Settings) -> list[dict]:
+    """Each clause with its number, heading level and HTML, through the site's Markdown."""
+    md = Converter.for_settings(settings)
+    policy = version.policy
+    rows = []
+    for number, clause, depth in policy.walk():
+        body = render.clause_body(clause, policy.contact)
+        rows.append({
+            "number": number,
+            "id": clause.id,
+            "title": clause.title,
+            "depth": depth,
+            "level": min(2 + depth, 6),
+            # Escaped first, as on the policy page: the summary is plain language, not HTML.
+            "summary_html": md(str(escape(clause.summary))) if clause.summary else "",
+            "body_html": md(body) if body.strip() else "",
+        })
+    return rows
+
+
+def document_html(version: PolicyVersion, settings: Settings, *, toc: bool, rows: list[dict] | None = None) -> str:
+    """The HTML WeasyPrint lays out for ``version``, stylesheet inlined.
+
+    ``rows`` are :func:`clause_rows` when the caller already has them.
+    """
+    folder = settings.pdf_template_dir
+    try:
+        stylesheet = (folder / STYLESHEET).read_text(encoding="utf-8")
+        template = _environment(str(folder)).get_template(TEMPLATE)
+    except OSError as e:
+        raise PdfError(f"{e.filename or folder}: cannot read the PDF stylesheet: {e.strerror or e}") from e
+    except jinja2.TemplateNotFound as e:
+        raise PdfError(f"{folder / TEMPLATE}: no PDF template there") from e
+    except jinja2.TemplateSyntaxError as e:
+        raise PdfError(f"{e.filename or folder / TEMPLATE}:{e.lineno}: {e.message}") from e
+    policy = version.policy
+    shows_contact = any(c.contact for _, c, _ in policy.walk())
+    try:
+        return template.render(
+            policy=policy,
+            doc=document_facts(version, settings),
+            clauses=rows if rows is not None else clause_rows(version, settings),
+            toc=toc,
+            contact_fallback="" if shows_contact else render.contact_html(policy.contact),
+            stylesheet=Markup(stylesheet),
+        )
+    except jinja2.TemplateError as e:
+        raise PdfError(f"{folder / TEMPLATE}: {e}") from e
+
+
+def attachments_for(version: PolicyVersion) -> tuple[tuple[str, str, bytes], ...]:
+    """The canonical text (what ``text_sha256`` hashes) and, when known, the YAML it came from."""
+    stem = pdf_name(version).removesuffix(".pdf")
+    what = "draft" if version.is_draft else f"version {version.number}"
+    files = [(f"{stem}.json", f"Canonical public text of {version.policy.title} {what}",
+              version.policy.canonical_text().encode("utf-8"))]
+    if version.source_text:
+        files.append((f"{stem}.yaml", f"Source YAML of {version.policy.title} {what}",
+                      version.source_text.encode("utf-8")))
+    return tuple(files)
+
+
+def epoch(version: PolicyVersion) -> int:
+    """``SOURCE_DATE_EPOCH`` for the version: its posted time (0 for a draft)."""
+    if version.posted_at is None or version.is_draft:
+        return 0
+    return int(version.posted_at.timestamp())
+
+
+def make_job(version: PolicyVersion, settings: Settings, key: str = "") -> PdfJob:
+    """Lay out the inputs of one version's PDF (the HTML is only made when it must be rendered)."""
+    rows = clause_rows(version, settings)
+    return PdfJob(
+        name=pdf_name(version),
+        html=document_html(version, settings, toc=True, rows=rows),
+        html_short=document_html(version, settings, toc=False, rows=rows),
+        variant=settings.pdf_variant or "",
+        attachments=attachments_for(version),
+        epoch=epoch(version),
+        key=key,
+    )

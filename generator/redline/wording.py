@@ -1,0 +1,146 @@
+"""How a redline reads: what happened to each clause, in words, and the Markdown of a changes page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..render.templates import CONTACT_MARKER, md_attr, render
+from .compare import CHANGED_NAMES, FIELD_LABELS, ClauseChange, PolicyDiff
+from .words import word_diff_html
+
+def _value_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def contact_sentence(shown: bool) -> str:
+    return ("The contact details are now shown at the end of this clause."
+            if shown else "The contact details are no longer shown at the end of this clause.")
+
+
+def what_happened(c: ClauseChange) -> tuple[str, str]:
+    """What happened to the clause, in words (not colour): a bold lead word and the rest."""
+    if c.kind == "added":
+        return "Added.", "This clause is new."
+    if c.kind == "removed":
+        return "Removed.", f"It was clause {c.old_place.number}."
+    lead, parts = "Moved.", []
+    if c.fields:
+        lead = "Changed:"
+        names = [CHANGED_NAMES.get(f.name, f.label.lower()) for f in c.fields]
+        parts.append((", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + ".")
+    if c.moved:
+        old_p, new_p = c.old_place, c.new_place
+        if old_p.parent_id != new_p.parent_id:
+            where = f"under “{new_p.parent_title}”" if new_p.parent_title else "to the top level"
+            parts.append(f"{'It moved' if c.fields else 'It is now'} {where} (it was clause {old_p.number}).")
+        else:
+            parts.append(f"It moved from clause {old_p.number} to {new_p.number}.")
+    elif c.renumbered:
+        parts.append(f"It was clause {c.old_place.number}.")
+    return lead, " ".join(parts)
+
+
+def field_pairs(c: ClauseChange) -> list[tuple[str, str, Any, Any]]:
+    """``(name, label, old, new)`` for each public field to show for a clause (not its title).
+
+    An added clause shows its summary and text as all new, a removed one as all
+    gone; texts are canonical Markdown without the contact marker.
+    """
+    if c.kind in ("added", "removed"):
+        clause = c.clause
+        out = []
+        for name in ("summary", "body"):
+            value = _strip_marker(getattr(clause, name))
+            if value:
+                out.append((name, FIELD_LABELS[name], None if c.kind == "added" else value,
+                            value if c.kind == "added" else None))
+        return out
+    return [(f.name, f.label, f.old if f.name == "contact" else _strip_marker(f.old),
+             f.new if f.name == "contact" else _strip_marker(f.new))
+            for f in c.fields if f.name != "title"]
+
+
+def redline_fields(c: ClauseChange, *, labels: bool = True) -> list[dict[str, str]]:
+    """The redline of each public field of a clause: ``name``, ``label`` and ``markdown``."""
+    out: list[dict[str, str]] = []
+    for name, label, old, new in field_pairs(c):
+        if name == "contact":
+            md = contact_sentence(bool(new))
+        else:
+            md = word_diff_html(old, new, labels=labels)
+        out.append({"name": name, "label": label, "markdown": md})
+    return out
+
+
+def _strip_marker(text: str | None) -> str | None:
+    """The text without its ``<!-- contact -->`` line: the contact block is reported as its own change."""
+    return CONTACT_MARKER.sub("", text).strip("\n") if text else text
+
+
+def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_url: str | None = None,
+                     old_url: str | None = None, for_site: bool = True, heading_level: int = 2) -> str:
+    """The body of a changes page: every changed clause with its number, title, what happened and its redline.
+
+    Args:
+        diff: The result of :func:`diff_policies`.
+        old_label: How to name the earlier text, e.g. ``version 2``.
+        new_label: How to name the later text, e.g. ``version 3``.
+        new_url: URL of the later text's page, prefixed to ``#clause-id`` anchors
+            (``None`` for no links); ``"../"`` from ``v/3/changes/``.
+        old_url: Likewise for the earlier text, used to link removed clauses.
+        for_site: Use MkDocs extensions (heading ids, ``markdown`` attributes,
+            visually hidden labels); ``False`` for GitHub-flavoured Markdown.
+        heading_level: Level of each clause's heading.
+
+    Returns:
+        Markdown with inline HTML.
+    """
+    entries = []
+    for c in diff.clauses:
+        title = c.field("title")
+        if title is not None:
+            title_md = word_diff_html(title.old, title.new, labels=for_site)
+        else:
+            title_md = md_attr(c.clause.title)
+        url = ""
+        if c.new is not None and new_url is not None:
+            url = f"{new_url}#{c.clause_id}"
+        elif c.new is None and old_url is not None:
+            url = f"{old_url}#{c.clause_id}"
+        entries.append({
+            "change": c,
+            "kind": c.kind,
+            "number": c.number,
+            "title_md": title_md,
+            "lead": what_happened(c)[0],
+            "what": what_happened(c)[1],
+            "fields": redline_fields(c, labels=for_site),
+            "url": url,
+            "link_label": (f"Read clause {c.number} in {new_label}" if c.new is not None
+                           else f"Read clause {c.number} as it was in {old_label}"),
+        })
+    metadata = []
+    for f in diff.metadata:
+        if f.name == "contact.postal_address":
+            md = word_diff_html("\n".join(f.old or ()), "\n".join(f.new or ()), labels=for_site)
+            md = md.replace("\n", "<br>\n")
+        else:
+            md = word_diff_html(_value_text(f.old), _value_text(f.new), labels=for_site)
+        metadata.append({"label": f.label, "markdown": md})
+    return render("changes.md", diff=diff, entries=entries, metadata=metadata, old_label=old_label,
+                  new_label=new_label, for_site=for_site, hashes="#" * max(1, min(heading_level, 6)),
+                  summary=diff.summary())
+
+
+def change_summary(d: PolicyDiff, limit: int = 4) -> str:
+    """``2 clauses changed: 1.2 Recording of calls, 3 Disclosure`` for tables and the CLI."""
+    text = d.summary()
+    if d.is_first or d.is_empty or not d.clauses:
+        return text
+    named = [f"{c.number} {c.clause.title}" for c in d.clauses[:limit]]
+    more = len(d.clauses) - limit
+    return f"{text}: {', '.join(named)}" + (f" and {more} more" if more > 0 else "")

@@ -1,0 +1,46 @@
+"""What a build needs to know, whoever drives it: a leaf every stage may import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+DEFAULT_TIMEZONE = "Pacific/Auckland"
+"""IANA zone in which a posting time becomes an effective date, unless configured."""
+DEFAULT_PDF_VARIANT = "pdf/a-3a"
+"""Archival and tagged; the only PDF/A part that keeps the attached source."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a build needs to know, whoever drives it (the plugin, the CLI, a test)."""
+
+    root: Path
+    """Project folder: where ``mkdocs.yml`` is, inside the git work tree."""
+    content_dir: Path
+    config_file: Path | None = None
+    """``mkdocs.yml``: its past versions in git say the time zone and notice period each version was posted under."""
+    checklists_dir: Path | None = None
+    branch: str = "main"
+    timezone: str = DEFAULT_TIMEZONE
+    notice_days: int = 0
+    site_name: str = "Policies"
+    site_url: str = ""
+    markdown_extensions: tuple = ()
+    """Python-Markdown extensions, in the order the engine applies them (the PDF must use the same)."""
+    mdx_configs: dict = field(default_factory=dict)
+    today: date | None = None
+    """The build day, injectable for tests; ``None`` means the real today."""
+    pdf: bool = True
+    pdf_variant: str = DEFAULT_PDF_VARIANT
+    cache_dir: Path | None = None
+    theme_dir: Path | None = None
+
+    @property
+    def pdf_template_dir(self) -> Path:
+        """The folder of the PDF template and stylesheet: ``theme/pdf`` of the project."""
+        theme = Path(self.theme_dir) if self.theme_dir else Path(self.root) / "theme"
+        if not theme.is_absolute():
+            theme = Path(self.root) / theme
+        return theme / "pdf"

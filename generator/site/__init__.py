@@ -1,0 +1,1 @@
+"""Stage 5, site: every page and file of the public site, laid out from the versions."""
