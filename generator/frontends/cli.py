@@ -198,6 +198,34 @@ def diff_command(base: str | None, fmt: str, config_file: Path) -> None:
     click.echo(render(reports), nl=False)
 
 
+@main.command("export")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True,
+              help="The mkdocs.yml whose policy settings and theme apply.")
+@click.option("--no-pdf", is_flag=True, help="Leave the PDFs out (faster previews).")
+def export_command(out_dir: Path, config_file: Path, no_pdf: bool) -> None:
+    """Write the whole generated site tree to OUT_DIR for any engine (e.g. `zensical build`).
+
+    OUT_DIR gets docs/ (every page, PDF, versions.json, feed, training data, scripts and
+    stylesheets), overrides/ (the theme's templates) and a mkdocs.yml without the plugin.
+    """
+    from .export import export
+    from .mkdocs_yml import settings_from_config_file
+
+    try:
+        if not config_file.is_file():
+            raise PolicyError(f"{config_file}: no such file (pass --config)")
+        settings = settings_from_config_file(config_file, **({"pdf": False} if no_pdf else {}))
+        site = export(settings, out_dir)
+    except PolicyError as e:
+        fail(e)
+    for warning in site.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(f"Exported {len(site.pages)} pages and {len(site.outputs)} files to {out_dir}/; "
+               f"build it with e.g. `cd {out_dir} && zensical build`")
+
+
 from ..records.cli import records as _records  # noqa: E402  (click only; the service imports lazily)
 
 main.add_command(_records)

@@ -47,8 +47,12 @@ def settings_from_config_file(config_file: Path, **overrides: Any) -> Settings:
     site_url = raw.get("site_url") or ""
     if site_url and not site_url.endswith("/"):
         site_url += "/"
+    checklists = plugin.get("checklists_dir")
+    if checklists is None and (root / "checklists").is_dir():
+        checklists = "checklists"  # as the plugin does
     values = dict(
         root=root,
+        checklists_dir=(root / checklists) if checklists else None,
         config_file=config_file,
         content_dir=root / plugin.get("content_dir", "content"),
         branch=plugin.get("branch", "main"),
