@@ -14,7 +14,7 @@ import pytest
 
 from seed import missing_sentences, page_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MKDOCS = ROOT / ".venv" / "bin" / "mkdocs"
 POLICY = ROOT / "content" / "privacy-policy.yaml"
 

@@ -18,7 +18,7 @@ from gitrepo import GitRepo, mkdocs_build
 from seed import missing_sentences, normalise
 from test_pdf import page_texts, reading_text
 
-SEED_YAML = (Path(__file__).resolve().parent.parent / "content" / "privacy-policy.yaml").read_text(encoding="utf-8")
+SEED_YAML = (Path(__file__).resolve().parents[2] / "content" / "privacy-policy.yaml").read_text(encoding="utf-8")
 PID = "privacy-policy"
 DATES = ["2026-03-01T10:00:00+13:00", "2026-04-01T09:30:00+13:00", "2026-05-04T16:45:00+12:00"]
 EDITS = [("", ""), ("within two business days", "within three business days"),

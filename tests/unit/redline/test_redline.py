@@ -17,7 +17,7 @@ from generator.content.yamlsource import parse
 
 from seed import page_text
 
-POLICY = Path(__file__).resolve().parent.parent / "content" / "privacy-policy.yaml"
+POLICY = Path(__file__).resolve().parents[3] / "content" / "privacy-policy.yaml"
 
 BASE = """\
 schema_version: 1
@@ -400,7 +400,7 @@ def test_word_diff_never_loses_words(old, new):
 
 # ------------------------------------------------------------------ golden files
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "redline"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "redline"
 
 
 def test_golden_changes_page_for_every_kind_of_change():
