@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
-from gitrepo import ROOT, GitRepo, _base_env, policy_cli, policy_yaml
+from gitrepo import ROOT, GitRepo, _base_env, policy_cli
 from seed import missing_sentences, page_text
 
 ZENSICAL = ROOT / ".venv" / "bin" / "zensical"

@@ -16,7 +16,7 @@ from generator.frontends.mkdocs_yml import settings_from_config_file
 from generator.site.structure import PdfStats
 from gitrepo import GitRepo, mkdocs_build
 from seed import missing_sentences, normalise
-from test_pdf import page_texts, reading_text
+from pdftext import page_texts, reading_text
 
 SEED_YAML = (Path(__file__).resolve().parents[2] / "content" / "privacy-policy.yaml").read_text(encoding="utf-8")
 PID = "privacy-policy"

@@ -12,7 +12,7 @@ import pytest
 
 from gitrepo import POLICY_FILE, GitRepo, mkdocs_build, policy_cli, policy_yaml
 from seed import page_text
-from test_versions import OLD_SCHEMA_BLOB, TEXT_A, TEXT_B, TEXT_C
+from policy_texts import OLD_SCHEMA_BLOB, TEXT_A, TEXT_B, TEXT_C
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITE_URL = "https://www.leadmanagement.co.nz/policies/"

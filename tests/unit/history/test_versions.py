@@ -10,14 +10,8 @@ from generator.content import loader
 from generator.history import cache, migrate, rules, versions
 from generator.errors import ContentError, ContentErrors, HistoryError
 from generator.content.schema import SCHEMA_VERSION
+from policy_texts import OLD_SCHEMA_BLOB, TEXT_A, TEXT_B, TEXT_C
 from gitrepo import POLICY_FILE, GitRepo, policy_yaml
-
-TEXT_A = {"collection": "We collect your name and email.",
-          "security": "We keep your information safe.",
-          "access": "You may ask for a copy of your information."}
-TEXT_B = {**TEXT_A, "security": "We keep your information safe and encrypted."}
-TEXT_C = {**TEXT_B, "access": "You may ask for a copy of your information at any time."}
-
 
 def history_of(repo: GitRepo, today: str, **kw) -> versions.PolicyHistory:
     policies = loader.load_all(repo.path / "content")
@@ -253,24 +247,6 @@ def test_a_blob_on_main_with_an_invalid_id_is_skipped_not_published(repo, field,
 
 # -- schema changes ----------------------------------------------------------------
 
-OLD_SCHEMA_BLOB = """\
-# Written before `language` was required, with a field the schema later dropped.
-id: privacy-policy
-title: Privacy Policy
-organisation: Example Limited
-jurisdiction: New Zealand
-reviewed_by: Legal team
-contact:
-  role: Privacy Officer
-clauses:
-  - id: collection
-    title: Collection
-    body: We collect your name and email.
-    owner: legal
-  - id: security
-    title: Security
-    body: We keep your information safe.
-"""
 
 
 def test_blob_in_an_older_schema_still_makes_its_version(tmp_path):

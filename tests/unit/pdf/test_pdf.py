@@ -24,6 +24,7 @@ from generator.model import PolicyVersion
 from generator.errors import PolicyError
 from generator.pdf.document import PdfError
 from generator.settings import Settings
+from pdftext import page_texts, reading_text
 from seed import missing_sentences, normalise
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -65,30 +66,6 @@ def make_version(number: int = 3, *, policy=None, posted: datetime | None = POST
 def _nz():
     from zoneinfo import ZoneInfo
     return ZoneInfo("Pacific/Auckland")
-
-
-def page_texts(data: bytes, tmp_path: Path, *, body_only: bool = False, raw: bool = False) -> list[str]:
-    """Text of each page by pdftotext (poppler); ``body_only`` crops the running header and footer.
-
-    ``raw`` reads in content order, where poppler does not join words hyphenated at a
-    line end (it would turn "third-party" into "thirdparty").
-    """
-    file = tmp_path / f"read-{hashlib.sha256(data).hexdigest()[:12]}.pdf"
-    file.write_bytes(data)
-    args = ["pdftotext", "-enc", "UTF-8"] + (["-raw"] if raw else [])
-    if body_only:  # A4 is 595 x 842 pt; the header and footer sit in the top 24 mm and bottom 22 mm.
-        args += ["-x", "0", "-y", "66", "-W", "595", "-H", "712"]
-    out = subprocess.run(args + [str(file), "-"], capture_output=True, check=True).stdout.decode("utf-8")
-    return out.split("\f")[:-1]
-
-
-def reading_text(pages: list[str]) -> str:
-    """Pages joined as one text; a line that ends in a hyphen continues the word on the next."""
-    text = "\n".join(pages)
-    # List markers are painted after the page's text, so in content order they come last.
-    text = re.sub(r"^\s*•\s*$", "", text, flags=re.MULTILINE)
-    text = re.sub(r"(?<=\w-)\n\s*(?=\w)", "", text)
-    return normalise(text)
 
 
 def struct_counts(doc: pikepdf.Pdf) -> dict[str, int]:
@@ -346,7 +323,7 @@ def test_the_cache_forgets_pdfs_no_build_has_used_for_sixty_days(tmp_path):
 
 _RENDER_IN = """
 import sys
-sys.path.insert(0, {tests!r})
+sys.path[:0] = {paths!r}
 from test_pdf import make_settings, make_version
 from generator.content import loader
 from generator.pdf import cache as pdf_cache
@@ -363,7 +340,8 @@ def test_the_bytes_do_not_depend_on_the_current_folder(tmp_path):
     assert "\n    body: |\n" in text
     policy.write_text(text.replace("\n    body: |\n", "\n    body: |\n      ![Logo](logo.png)\n\n", 1),
                       encoding="utf-8")
-    script = _RENDER_IN.format(tests=str(ROOT / "tests"), policy=str(policy))
+    script = _RENDER_IN.format(paths=[str(Path(__file__).resolve().parent), str(ROOT / "tests")],
+                               policy=str(policy))
     with_logo, without = tmp_path / "with-logo", tmp_path / "without"
     with_logo.mkdir()
     without.mkdir()
