@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..model import Policy, PolicyVersion
+from ..model import Policy
 from ..render.urls import absolute
 from ..settings import Settings
 
@@ -102,6 +102,3 @@ class SiteModel:
     def warnings(self) -> tuple[str, ...]:
         """What a front end should log: history blobs skipped because they cannot be read."""
         return tuple(w for a in self.archives.values() for w in a.history.warnings)
-
-    def version(self, policy_id: str, number: int) -> PolicyVersion:
-        return self.archives[policy_id].history.version(number)

@@ -267,4 +267,4 @@ def load_checklist(path: str | Path) -> Checklist:
         raise ContentError(f"cannot read: {e}", str(path)) from None
     except json.JSONDecodeError as e:
         raise ContentError(f"not valid JSON: {e.msg}", str(path), e.lineno) from None
-    return checklist_from_json(data, str(path))
+    return Checklist.from_json(data, str(path))
