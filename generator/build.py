@@ -9,6 +9,7 @@ from .render import templates as render
 from .render.urls import policy_src
 from .settings import Settings
 from .site import feed
+from .site import versions_json
 from .site.pages import build_archive, policy_pages, versions_file
 from .site.structure import Output, Page, PdfStats, SiteModel
 from .training.pages import training_site
@@ -50,7 +51,7 @@ def gather(settings: Settings) -> SiteModel:
                                 site_url=settings.site_url, pdfs=pdfs)
         archives[policy.id] = archive
         pages.extend(policy_pages(archive))
-        outputs.append(Output(f"{policy.id}/versions.json", versions_file(archive).to_bytes()))
+        outputs.append(Output(f"{policy.id}/{versions_json.FILE_NAME}", versions_file(archive).to_bytes()))
         outputs.append(Output(f"{policy.id}/feed.xml", feed.atom(archive, site_name=settings.site_name)))
         entries.append({"title": policy.title, "url": policy_src(policy.id),
                         "line": f"{policy.organisation} · {policy.jurisdiction}"})

@@ -38,9 +38,12 @@ class Settings:
     theme_dir: Path | None = None
 
     @property
+    def theme_folder(self) -> Path:
+        """The theme's folder (``custom_dir``), absolute; ``theme`` of the project when none is set."""
+        theme = Path(self.theme_dir) if self.theme_dir else Path(self.root) / "theme"
+        return theme if theme.is_absolute() else Path(self.root) / theme
+
+    @property
     def pdf_template_dir(self) -> Path:
         """The folder of the PDF template and stylesheet: ``theme/pdf`` of the project."""
-        theme = Path(self.theme_dir) if self.theme_dir else Path(self.root) / "theme"
-        if not theme.is_absolute():
-            theme = Path(self.root) / theme
-        return theme / "pdf"
+        return self.theme_folder / "pdf"

@@ -187,10 +187,8 @@ def diff_command(base: str | None, fmt: str, config_file: Path) -> None:
         if not config_file.is_file():
             raise PolicyError(f"{config_file}: no such file (pass --config)")
         settings = settings_from_config_file(config_file)
-        checklists_dir = settings.root / "checklists"
         reports = review.compare(
-            settings.content_dir, base=base or settings.branch,
-            checklists_dir=checklists_dir if checklists_dir.is_dir() else None,
+            settings.content_dir, base=base or settings.branch, checklists_dir=settings.checklists_dir,
             timezone=settings.timezone, notice_days=settings.notice_days, config_file=settings.config_file)
     except PolicyError as e:
         fail(e)

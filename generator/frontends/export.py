@@ -63,7 +63,7 @@ def _relink(src: str, markdown: str, paths: dict[str, str]) -> str:
     return _MD_LINK.sub(fix, markdown)
 
 
-def engine_config(config_file: Path, site: SiteModel) -> dict[str, Any]:
+def engine_config(config_file: Path, site: SiteModel, paths: dict[str, str]) -> dict[str, Any]:
     """The project's ``mkdocs.yml`` for the exported tree: docs and overrides here, no ``policy`` plugin.
 
     Archived versions, drafts and their redlines stay out of the navigation, as the plugin keeps them.
@@ -81,7 +81,6 @@ def engine_config(config_file: Path, site: SiteModel) -> dict[str, Any]:
     if isinstance(plugins, dict):
         plugins = [{k: v} for k, v in plugins.items()]
     raw["plugins"] = [p for p in plugins if not (p == "policy" or isinstance(p, dict) and "policy" in p)]
-    paths = engine_paths(site)
     hidden = sorted(f"/{paths[p.src_uri]}" for p in site.pages if not p.in_nav)
     if hidden:
         raw["not_in_nav"] = "\n".join(hidden) + "\n"
@@ -98,20 +97,20 @@ def export(settings: Settings, out_dir: Path) -> SiteModel:
         PolicyError: bad content, missing history, a PDF failure, or an unreadable config.
     """
     site = gather(settings)
-    config = engine_config(settings.config_file, site) if settings.config_file else None
+    paths = engine_paths(site)
+    config = engine_config(settings.config_file, site, paths) if settings.config_file else None
     out_dir = Path(out_dir)
     if out_dir.exists():
         if not (out_dir / CONFIG).is_file() and any(out_dir.iterdir()):
             raise PolicyError(f"{out_dir}: not empty and not an earlier export; choose an empty folder")
         shutil.rmtree(out_dir)
     docs = out_dir / DOCS
-    paths = engine_paths(site)
     for page in site.pages:
         text = page_text(_relink(page.src_uri, page.markdown, paths), page.meta)
         _write(docs / paths[page.src_uri], text.encode("utf-8"))
     for out in site.outputs:
         _write(docs / out.dest_uri, out.data)
-    theme = Path(settings.theme_dir) if settings.theme_dir else Path(settings.root) / "theme"
+    theme = settings.theme_folder
     if theme.is_dir():
         # Stylesheets and scripts are files of the site; templates are the theme's overrides.
         # The PDF template is the build's own and is not published.

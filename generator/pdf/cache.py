@@ -18,7 +18,7 @@ from .document import STYLESHEET, TEMPLATE, document_facts, epoch
 
 CACHE_FORMAT = 1
 """Bump when the document code changes what it feeds WeasyPrint in a way the key does not see."""
-CODE = ("pdf/document.py", "render/templates.py", "render/markdown.py")
+CODE = ("pdf/document.py", "render/templates.py", "render/markdown.py", "render/urls.py")
 """The modules that turn a version into the HTML WeasyPrint lays out, relative to the package."""
 
 def _lib_version(name: str, symbol: str, *, call: bool = True) -> str:

@@ -15,7 +15,7 @@ from ..model import PolicyVersion
 from ..settings import Settings
 from .cache import PdfCache, version_key
 from .document import TOC_MIN_PAGES, PdfError, PdfJob, check_variant, make_job
-from ..render.urls import pdf_name
+from ..render.urls import pdf_name, version_path
 from ..site.structure import Output, PdfFile, PdfStats
 
 
@@ -172,7 +172,7 @@ def site_pdfs(histories: dict[str, PolicyHistory], settings: Settings) -> SitePd
     for pid, h in histories.items():
         for v in h.versions:
             r = rendered[(pid, v.number)]
-            path = f"{pid}/v/{v.number}/{r.name}"
+            path = version_path(pid, v.number) + r.name
             outputs.append(Output(path, r.data))
             links[(pid, v.number)] = PdfFile(path, r.sha256, len(r.data))
         shown = h.shown

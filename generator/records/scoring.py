@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ..errors import ContentError, PolicyError
+from ..site.versions_json import FILE_NAME as VERSIONS_FILE
 from ..site.versions_json import VersionRecord, VersionsFile
 # The contract the build publishes, and the formula the page and the server hash answers with.
 from ..training.contract import FILE_NAME, Checklist, Item, QuestionKey, answer_hash, load_checklist
@@ -166,7 +167,7 @@ class PublishedSite:
                 raise ContentError("not valid JSON", str(p)) from None
         if not SLUG.match(policy_id):
             return ()
-        return self._read(self.root / policy_id / "versions.json", parse) or ()
+        return self._read(self.root / policy_id / VERSIONS_FILE, parse) or ()
 
     def version_in_force(self, checklist: Checklist) -> int:
         """The policy version in force, from ``versions.json``; the checklist's own if none is listed."""

@@ -39,6 +39,11 @@ def version_path(policy_id: str, number: int) -> str:
     return f"{policy_id}/v/{number}/"
 
 
+def changes_path(policy_id: str, number: int) -> str:
+    """Site path of version ``number``'s redline: ``privacy-policy/v/3/changes/``."""
+    return version_path(policy_id, number) + "changes/"
+
+
 def absolute(site_url: str, path: str) -> str:
     """``path`` (relative to the site root) under ``site_url``, or rooted at ``/`` when none is set."""
     return (site_url.rstrip("/") + "/" + path) if site_url else "/" + path

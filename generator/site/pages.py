@@ -11,7 +11,7 @@ from ..redline import compare as redline
 from ..redline.wording import change_summary, changes_markdown
 from ..render import templates as render
 from ..render.urls import href as _href
-from ..render.urls import policy_src, rel, version_src, versions_src
+from ..render.urls import changes_path, policy_src, rel, version_path, version_src, versions_src
 from .structure import Page, PdfFile, PolicyArchive, VersionLinks
 from .versions_json import VersionsFile, record
 
@@ -34,7 +34,7 @@ def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site
     links: dict[int, VersionLinks] = {}
     diffs: dict[int, redline.PolicyDiff] = {}
     for v in history.versions:
-        links[v.number] = VersionLinks(f"{pid}/v/{v.number}/", f"{pid}/v/{v.number}/changes/",
+        links[v.number] = VersionLinks(version_path(pid, v.number), changes_path(pid, v.number),
                                        pdfs.get((pid, v.number)))
         prev = history.previous(v)
         diffs[v.number] = redline.diff_policies(prev.policy if prev else None, v.policy)
@@ -115,7 +115,7 @@ class _Layout:
     def status_banner(self, here: str, v: PolicyVersion) -> tuple[str, str]:
         """The banner over a version that is not the one in force, as HTML (theme/main.html)."""
         force = self.h.in_force
-        to_force = _href(here, f"{self.pid}/index.md")
+        to_force = _href(here, policy_src(self.pid))
         if v.is_draft:
             if self.h.latest is None:
                 return (f"{DRAFT_LABEL}. This policy has no published version yet; it takes effect "
@@ -165,7 +165,7 @@ class _Layout:
         return out
 
     def current_page(self, shown: PolicyVersion) -> None:
-        here = f"{self.pid}/index.md"
+        here = policy_src(self.pid)
         banner, kind = ("", "")
         if shown.is_draft or shown.status == "scheduled":
             banner, kind = self.status_banner(here, shown)

@@ -16,6 +16,7 @@ from ..model import Policy
 from ..render import templates as render
 from ..render.markdown import Converter
 from ..render.urls import href as _href
+from ..render.urls import policy_src, version_src
 from ..settings import Settings
 from ..site.structure import Output, Page, PolicyArchive
 from . import contract
@@ -104,10 +105,10 @@ def target_for(archive: PolicyArchive) -> Target:
         if v.number > shown.number:
             break
         history.append((v.number, {c.id: clause_text_sha256(c) for _, c, _ in v.policy.walk()}))
-        changes.append((v.number, f"{pid}/v/{v.number}/changes/index.md"))
+        changes.append((v.number, version_src(v, changes=True)))
     if draft:
         history.append((shown.number, {c.id: clause_text_sha256(c) for _, c, _ in trained.walk()}))
-        changes.append((shown.number, f"{pid}/draft/changes/index.md"))
+        changes.append((shown.number, version_src(shown, changes=True)))
     return Target(trained, shown.number, shown.effective_date, draft, shown.status,
                   tuple(history), tuple(changes))
 
@@ -193,7 +194,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
     policy = target.policy
     numbers = _clause_numbers(policy)
     questions = questions_by_id(policy)
-    policy_src = f"{policy.id}/index.md"
+    to_policy = policy_src(policy.id)
     total = len(data["questions"])
     items = []
     qnum = 0
@@ -203,7 +204,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
             for number, c, depth in policy.clause(cid).walk(numbers[cid]):
                 clauses.append({
                     "clause": c, "number": number,
-                    "href": _href(here, policy_src, c.id),
+                    "href": _href(here, to_policy, c.id),
                     # Escaped first, as on the policy page: a summary is plain language, not HTML.
                     "summary": mdr(str(escape(c.summary)) if c.summary else None),
                     "body": mdr(render.clause_body(c, policy.contact)) if (c.body or c.contact) else "",
@@ -217,13 +218,13 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
         items.append({"item": item, "title": _item_title(item, policy), "kind": KIND_LABELS[item.kind],
                       "clauses": clauses if item.kind != "acknowledge" else [],
                       "about": [{"title": f"{numbers[c]} {policy.clause(c).title}",
-                                 "href": _href(here, policy_src, c)} for c in item.clauses],
+                                 "href": _href(here, to_policy, c)} for c in item.clauses],
                       "questions": qs})
     page_data = {**data, "page": _page_data(checklist, target, data, here)}
     return render.render(
         "training_checklist.md", checklist=checklist, policy=policy, items=items, total=total,
         version_line=version_line(target), certificate_line=certificate_line(target), target=target,
-        policy_href=_href(here, policy_src), index_href=_href(here, INDEX_SRC),
+        policy_href=_href(here, to_policy), index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),
         stylesheet=posixpath.relpath(STYLESHEET, "training/" + checklist.id),
         data_json=_script_json(page_data), description=mdr(checklist.description))
@@ -277,7 +278,7 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         # The text trained on, as on the checklist page: not a scheduled version's titles.
         rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description),
                      "version_line": version_line(t), "policy": t.policy,
-                     "policy_href": _href(INDEX_SRC, f"{c.policy}/index.md"),
+                     "policy_href": _href(INDEX_SRC, policy_src(c.policy)),
                      "item_titles": [_item_title(i, t.policy) for i in c.items],
                      "questions": len(d["questions"])})
     pages.append(Page(INDEX_SRC, render.render(
