@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from .content import checklists as checklist_loader
-from .content import loader
+from .content import limits, loader
+from .errors import ContentError
+from .history.versions import PolicyHistory
 from .history.versions import read_for
 from .render import templates as render
+from .render.markdown import Converter
 from .render.urls import policy_src
 from .settings import Settings
 from .site import feed
@@ -31,9 +34,12 @@ def gather(settings: Settings) -> SiteModel:
     Raises:
         PolicyError: bad content, a checklist that does not fit, missing history, a PDF failure.
     """
-    policies = tuple(loader.load_all(settings.content_dir))
-    checklists = tuple(checklist_loader.load_all(settings.checklists_dir, list(policies)))
+    traps: list[ContentError] = []
+    policies = tuple(loader.load_all(settings.content_dir, traps))
+    checklists = tuple(checklist_loader.load_all(settings.checklists_dir, list(policies), traps))
     histories = read_for(settings, policies)
+    notes = tuple(f"warning: {t}" for t in traps) + tuple(
+        note for h in histories.values() for note in over_limit_notes(h))
     pdf_outputs: tuple[Output, ...] = ()
     pdfs = {}
     stats = PdfStats()
@@ -46,11 +52,12 @@ def gather(settings: Settings) -> SiteModel:
     outputs: list[Output] = list(pdf_outputs)
     archives = {}
     entries = []
+    convert = Converter.for_settings(settings)
     for policy in policies:
         archive = build_archive(policy, histories[policy.id], timezone=settings.timezone,
                                 site_url=settings.site_url, pdfs=pdfs)
         archives[policy.id] = archive
-        pages.extend(policy_pages(archive))
+        pages.extend(policy_pages(archive, convert))
         outputs.append(Output(f"{policy.id}/{versions_json.FILE_NAME}", versions_file(archive).to_bytes()))
         outputs.append(Output(f"{policy.id}/feed.xml", feed.atom(archive, site_name=settings.site_name)))
         entries.append({"title": policy.title, "url": policy_src(policy.id),
@@ -58,4 +65,27 @@ def gather(settings: Settings) -> SiteModel:
     pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name, entries=entries)))
     training = training_site(settings, checklists, archives)
     return SiteModel(settings, policies, checklists, archives, pdfs, stats,
-                     tuple(pages) + training.pages, tuple(outputs) + training.outputs)
+                     tuple(pages) + training.pages, tuple(outputs) + training.outputs, notes)
+
+
+def over_limit_notes(history: PolicyHistory) -> list[str]:
+    """A note for each text of a published version (or the draft) shown as plain text.
+
+    ``policy check`` refuses such a text today; a version published before it did keeps
+    its number and its words, shown as written instead of failing every later build.
+    """
+    out = []
+    shown = list(history.versions) + ([history.draft] if history.draft is not None else [])
+    for v in shown:
+        label = "the draft" if v.is_draft else f"version {v.number}"
+        for _, clause, _ in v.policy.walk():
+            texts = {"summary": clause.summary, "body": clause.body,
+                     "guidance": clause.training.guidance if clause.training else None}
+            if clause.training:
+                texts.update({f"explanation of {q.id}": q.explanation for q in clause.training.questions})
+            for name, text in texts.items():
+                problem = limits.first_problem(text)
+                if problem is not None:
+                    out.append(f"{history.policy_id} {label}: the {name} of clause '{clause.id}' is shown "
+                               f"as plain text: {problem.message}")
+    return out

@@ -177,13 +177,14 @@ def copy_project(dest: Path, *, content: bool = True, checklists: bool = True) -
 
 
 def mkdocs_build(project: Path, site: Path, *, today: str | None = None, strict: bool = True,
-                 env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``mkdocs build`` of ``project`` into ``site``; ``today`` sets ``POLICY_TODAY``."""
+                 env: Mapping[str, str] | None = None, quiet: bool = True) -> subprocess.CompletedProcess:
+    """Run ``mkdocs build`` of ``project`` into ``site``; ``today`` sets ``POLICY_TODAY``;
+    ``quiet=False`` keeps the INFO lines (notes about content) in ``stderr``."""
     full = _base_env()
     if today:
         full["POLICY_TODAY"] = today
     full.update(env or {})
-    args = [str(MKDOCS), "build", "-q", "-f", str(project / "mkdocs.yml"), "-d", str(site)]
+    args = [str(MKDOCS), "build", *(["-q"] if quiet else []), "-f", str(project / "mkdocs.yml"), "-d", str(site)]
     if strict:
         args.append("--strict")
     return subprocess.run(args, cwd=project, env=full, capture_output=True, text=True, timeout=300)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from . import yamlsource
+from . import safety, yamlsource
 from ..errors import ContentError, ContentErrors
 from .loader import translate
 from ..model import Policy, Source
@@ -96,8 +96,11 @@ def find_checklists(checklists_dir: str | Path) -> list[Path]:
     return sorted(p for p in d.iterdir() if p.is_file() and p.suffix in (".yaml", ".yml"))
 
 
-def load_all(checklists_dir: str | Path | None, policies: list[Policy]) -> list[Checklist]:
+def load_all(checklists_dir: str | Path | None, policies: list[Policy],
+             warnings: list[ContentError] | None = None) -> list[Checklist]:
     """Load and check every checklist, reporting all problems of all files together.
+
+    Markdown traps in their text (not errors) are appended to ``warnings`` when it is given.
 
     Args:
         checklists_dir: the folder, or ``None`` (or a missing folder) for no checklists.
@@ -114,7 +117,7 @@ def load_all(checklists_dir: str | Path | None, policies: list[Policy]) -> list[
     for path in find_checklists(checklists_dir):
         try:
             doc = yamlsource.read(path)
-            checklist = checklist_from_doc(doc, policies)
+            checklist = checklist_from_doc(doc, policies, warnings)
         except ContentErrors as e:
             problems.extend(e.errors)
             continue
@@ -132,7 +135,8 @@ def load_all(checklists_dir: str | Path | None, policies: list[Policy]) -> list[
     return out
 
 
-def checklist_from_doc(doc: SourceDoc, policies: list[Policy]) -> Checklist:
+def checklist_from_doc(doc: SourceDoc, policies: list[Policy],
+                       warnings: list[ContentError] | None = None) -> Checklist:
     """Validate one parsed checklist file against the policies; raises :class:`ContentErrors`."""
     if not isinstance(doc.data, dict):
         raise ContentErrors([doc.error("the top level must be a mapping of checklist fields "
@@ -173,6 +177,14 @@ def checklist_from_doc(doc: SourceDoc, policies: list[Policy]) -> Checklist:
                 asked.setdefault(qid, it.id)
         items.append(Item(it.id, it.kind, it.title, tuple(it.clauses), questions, it.statement,
                           Source(doc.path, doc.line_of(loc))))
+    # The description is Markdown; titles and statements are text, escaped wherever shown.
+    if parsed.description:
+        for line, finding in safety.located(doc, ("description",), parsed.description):
+            problem = ContentError(finding.message, doc.path, line, doc.source_line(line))
+            if finding.error:
+                problems.append(problem)
+            elif warnings is not None:
+                warnings.append(problem)
     if problems:
         raise ContentErrors(problems)
     return Checklist(parsed.id, parsed.title, parsed.audience, parsed.description, parsed.policy,

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import yamlsource
+from . import safety, yamlsource
 from ..errors import ContentError, ContentErrors
 from ..model import Choice, Clause, Contact, Policy, Question, Source, Training
 from .schema import ClauseIn, PolicyIn, QuestionIn
@@ -137,9 +137,25 @@ def translate(err: ValidationError, doc: SourceDoc, model: type[BaseModel]) -> l
     return out
 
 
-def load_policy(path: str | Path) -> Policy:
-    """Read, validate and convert one policy file. Raises :class:`ContentErrors`."""
-    return policy_from_doc(yamlsource.read(path))
+def load_policy(path: str | Path, warnings: list[ContentError] | None = None) -> Policy:
+    """Read, validate and convert one policy file, with the checks on its Markdown (``safety``).
+
+    Raw HTML, unsafe links and texts over the renderer limits are errors; Markdown traps
+    are appended to ``warnings``. (Versions read back from git skip these checks: what was
+    published stays readable, and the renderer guards it instead.) Raises :class:`ContentErrors`.
+    """
+    doc = yamlsource.read(path)
+    policy = policy_from_doc(doc)
+    errors = []
+    for line, finding in safety.policy_findings(policy, doc):
+        problem = ContentError(finding.message, doc.path, line, doc.source_line(line))
+        if finding.error:
+            errors.append(problem)
+        elif warnings is not None:
+            warnings.append(problem)
+    if errors:
+        raise ContentErrors(errors)
+    return policy
 
 
 def policy_from_doc(doc: SourceDoc) -> Policy:
@@ -213,8 +229,11 @@ def find_policies(content_dir: str | Path) -> list[Path]:
         p for p in d.glob("*.yml") if p.is_file())
 
 
-def load_all(content_dir: str | Path) -> list[Policy]:
-    """Load every policy in ``content_dir``, reporting all problems of all files together."""
+def load_all(content_dir: str | Path, warnings: list[ContentError] | None = None) -> list[Policy]:
+    """Load every policy in ``content_dir``, reporting all problems of all files together.
+
+    Markdown traps (not errors) are appended to ``warnings`` when it is given.
+    """
     files = find_policies(content_dir)
     if not files:
         raise ContentErrors([ContentError("no policy files (*.yaml) found", str(content_dir))])
@@ -222,7 +241,7 @@ def load_all(content_dir: str | Path) -> list[Policy]:
     problems: list[ContentError] = []
     for f in files:
         try:
-            policies.append(load_policy(f))
+            policies.append(load_policy(f, warnings))
         except ContentErrors as e:
             problems.extend(e.errors)
         except ContentError as e:

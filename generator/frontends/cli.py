@@ -33,9 +33,11 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
 
     if not content_dir.is_dir():
         fail(PolicyError(f"{content_dir}: no such folder"))
+    warnings: list[PolicyError] = []
     try:
-        policies = loader.load_all(content_dir)
+        policies = loader.load_all(content_dir, warnings)
     except PolicyError as e:
+        _warn(warnings)
         fail(e)
     for p in policies:
         clauses = sum(1 for _ in p.walk())
@@ -46,12 +48,20 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
     elif not checklists_dir.is_dir():
         fail(PolicyError(f"{checklists_dir}: no such folder"))
     try:
-        found = checklists.load_all(checklists_dir, policies)
+        found = checklists.load_all(checklists_dir, policies, warnings)
     except PolicyError as e:
+        _warn(warnings)
         fail(e)
+    _warn(warnings)
     for c in found:
         questions = len(c.question_ids())
         click.echo(f"{c.source.path}: ok ({c.title}, {len(c.items)} items, {questions} questions)")
+
+
+def _warn(warnings: list) -> None:
+    """Markdown traps: said on stderr, never a failure (the text builds; it may not read as meant)."""
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 @main.command()
@@ -220,6 +230,8 @@ def export_command(out_dir: Path, config_file: Path, no_pdf: bool) -> None:
         fail(e)
     for warning in site.warnings:
         click.echo(f"warning: {warning}", err=True)
+    for note in site.notes:
+        click.echo(note, err=True)
     click.echo(f"Exported {len(site.pages)} pages and {len(site.outputs)} files to {out_dir}/; "
                f"build it with e.g. `cd {out_dir} && zensical build`")
 

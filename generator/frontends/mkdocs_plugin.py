@@ -15,6 +15,7 @@ from ..build import gather
 from ..errors import PolicyError
 from ..history.git import set_source_date_epoch
 from ..settings import Settings
+from ..site import csp
 from ..site.structure import SiteModel
 from . import material
 from .mkdocs_config import PolicyConfig
@@ -76,6 +77,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             raise PluginError(str(e)) from e
         for warning in self.site.warnings:
             log.warning(warning)
+        # Said, but at INFO: a published version cannot be edited, and a trap is not an error.
+        for note in self.site.notes:
+            log.info(note)
         if settings.pdf:
             stats = self.site.pdf_stats
             log.info("PDFs: %d rendered, %d from the cache", stats.rendered, stats.cached)
@@ -107,7 +111,14 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         return context
 
     def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str | None:
-        return material.fix_page(output)
+        output = material.fix_page(output)
+        # `mkdocs serve` injects its live-reload script inline: a policy would block it.
+        return output if self.is_serve else csp.with_policy(output, page.content or "")
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str | None:
+        if template_name.endswith(".html") and not self.is_serve and "<head" in output_content:
+            return csp.with_policy(output_content)
+        return None
 
     def on_serve(self, server, *, config, builder):
         if self.site is not None:

@@ -18,7 +18,8 @@ from .document import STYLESHEET, TEMPLATE, document_facts, epoch
 
 CACHE_FORMAT = 1
 """Bump when the document code changes what it feeds WeasyPrint in a way the key does not see."""
-CODE = ("pdf/document.py", "render/templates.py", "render/markdown.py", "render/urls.py")
+CODE = ("pdf/document.py", "render/templates.py", "render/markdown.py", "render/sanitize.py",
+        "render/urls.py", "content/limits.py")
 """The modules that turn a version into the HTML WeasyPrint lays out, relative to the package."""
 
 def _lib_version(name: str, symbol: str, *, call: bool = True) -> str:
@@ -98,7 +99,7 @@ def _file_sha_at(path: str, _mtime_ns: int, _size: int) -> str:
 def version_key(version: PolicyVersion, settings: Settings) -> str:
     """The cache key of a version's PDF: SHA-256 of everything that decides its bytes.
 
-    The canonical text and source YAML, what the cover says (number, posted time, effective
+    The canonical text (the attached YAML is made from it), what the cover says (number, posted time, effective
     date, URL, draft or not), the Markdown extensions, the template and stylesheet, the code
     that turns them into HTML, the variant and the rendering stack. Never the status or a
     later version: an old PDF keeps its key, and so its bytes.
@@ -109,7 +110,6 @@ def version_key(version: PolicyVersion, settings: Settings) -> str:
         "format": CACHE_FORMAT,
         "stack": stack_fingerprint(),
         "canonical": hashlib.sha256(version.policy.canonical_text().encode("utf-8")).hexdigest(),
-        "source": hashlib.sha256(version.source_text.encode("utf-8")).hexdigest(),
         "number": version.number,
         "draft": version.is_draft,
         "epoch": epoch(version),
@@ -119,6 +119,7 @@ def version_key(version: PolicyVersion, settings: Settings) -> str:
         "mdx_configs": settings.mdx_configs or {},
         "markdown": _pkg_version("markdown"),
         "pymdown": _pkg_version("pymdown-extensions"),
+        "nh3": _pkg_version("nh3"),
         "template": _file_sha(str(folder / TEMPLATE)),
         "stylesheet": _file_sha(str(folder / STYLESHEET)),
         "code": [_file_sha(str(package / name)) for name in CODE],

@@ -8,10 +8,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import jinja2
+import yaml
 from markupsafe import Markup, escape
 
 from ..errors import PolicyError
-from ..model import PolicyVersion
+from ..model import Policy, PolicyVersion
 from ..render import templates as render
 from ..render.markdown import Converter
 from ..render.urls import pdf_name, version_url
@@ -181,16 +182,43 @@ def document_html(version: PolicyVersion, settings: Settings, *, toc: bool, rows
         raise PdfError(f"{folder / TEMPLATE}: {e}") from e
 
 
+class _PublicDumper(yaml.SafeDumper):
+    """Block style for multi-line text, so a body reads as it was written."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_PublicDumper.add_representer(str, _text)
+
+
+def public_yaml(policy: Policy) -> str:
+    """The public fields of ``policy`` as a policy file: no comments, no ``training:``, no answers.
+
+    It loads back as the same public text (``policy check`` accepts it), so anyone holding the
+    PDF can rebuild the version's page from it.
+    """
+    data = {"schema_version": policy.schema_version, **policy.public()}
+    return yaml.dump(data, Dumper=_PublicDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 def attachments_for(version: PolicyVersion) -> tuple[tuple[str, str, bytes], ...]:
-    """The canonical text (what ``text_sha256`` hashes) and, when known, the YAML it came from."""
+    """The canonical text (what ``text_sha256`` hashes) and a YAML of the same public fields.
+
+    Never the source file: its comments and its staff training (with every quiz answer)
+    are not public.
+    """
     stem = pdf_name(version).removesuffix(".pdf")
     what = "draft" if version.is_draft else f"version {version.number}"
-    files = [(f"{stem}.json", f"Canonical public text of {version.policy.title} {what}",
-              version.policy.canonical_text().encode("utf-8"))]
-    if version.source_text:
-        files.append((f"{stem}.yaml", f"Source YAML of {version.policy.title} {what}",
-                      version.source_text.encode("utf-8")))
-    return tuple(files)
+    policy = version.policy
+    return (
+        (f"{stem}.json", f"Canonical public text of {policy.title} {what}",
+         policy.canonical_text().encode("utf-8")),
+        (f"{stem}.yaml", f"Public fields of {policy.title} {what} as a policy file",
+         public_yaml(policy).encode("utf-8")),
+    )
 
 
 def epoch(version: PolicyVersion) -> int:

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, Callable
 
+from markupsafe import Markup
+
+from ..content import limits
+from ..render.markdown import Converter
+from ..render.sanitize import clean
 from ..render.templates import CONTACT_MARKER, md_attr, render
 from .compare import CHANGED_NAMES, FIELD_LABELS, ClauseChange, PolicyDiff
 from .words import word_diff_html
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|])")
+
+
+def _plain(text: str | None) -> str | None:
+    """Plain text (titles, policy details) with Markdown syntax backslash-escaped before it is redlined:
+    a title that ends ``{: onclick=… }`` must stay words, not become attributes."""
+    return _MD_SPECIAL.sub(r"\\\1", text) if text else text
+
 
 def _value_text(value: Any) -> str:
     if value is None:
@@ -82,7 +97,8 @@ def _strip_marker(text: str | None) -> str | None:
 
 
 def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_url: str | None = None,
-                     old_url: str | None = None, for_site: bool = True, heading_level: int = 2) -> str:
+                     old_url: str | None = None, for_site: bool = True, heading_level: int = 2,
+                     convert: Callable[[str], Markup] | None = None) -> str:
     """The body of a changes page: every changed clause with its number, title, what happened and its redline.
 
     Args:
@@ -95,15 +111,20 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
         for_site: Use MkDocs extensions (heading ids, ``markdown`` attributes,
             visually hidden labels); ``False`` for GitHub-flavoured Markdown.
         heading_level: Level of each clause's heading.
+        convert: The site's converter (plain Python-Markdown when ``for_site`` and none is
+            given): each redline of content is made HTML (and sanitised) here, so no content
+            text reaches the engine's Markdown.
 
     Returns:
         Markdown with inline HTML.
     """
+    if for_site and convert is None:
+        convert = Converter()  # a page never carries content the core has not made safe HTML
     entries = []
     for c in diff.clauses:
         title = c.field("title")
         if title is not None:
-            title_md = word_diff_html(title.old, title.new, labels=for_site)
+            title_md = word_diff_html(_plain(title.old), _plain(title.new), labels=for_site)
         else:
             title_md = md_attr(c.clause.title)
         url = ""
@@ -118,7 +139,7 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
             "title_md": title_md,
             "lead": what_happened(c)[0],
             "what": what_happened(c)[1],
-            "fields": redline_fields(c, labels=for_site),
+            "fields": _converted(redline_fields(c, labels=for_site), convert),
             "url": url,
             "link_label": (f"Read clause {c.number} in {new_label}" if c.new is not None
                            else f"Read clause {c.number} as it was in {old_label}"),
@@ -126,14 +147,29 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
     metadata = []
     for f in diff.metadata:
         if f.name == "contact.postal_address":
-            md = word_diff_html("\n".join(f.old or ()), "\n".join(f.new or ()), labels=for_site)
+            md = word_diff_html(_plain("\n".join(f.old or ())), _plain("\n".join(f.new or ())), labels=for_site)
             md = md.replace("\n", "<br>\n")
         else:
-            md = word_diff_html(_value_text(f.old), _value_text(f.new), labels=for_site)
+            md = word_diff_html(_plain(_value_text(f.old)), _plain(_value_text(f.new)), labels=for_site)
         metadata.append({"label": f.label, "markdown": md})
-    return render("changes.md", diff=diff, entries=entries, metadata=metadata, old_label=old_label,
+    metadata_html = None
+    if convert is not None and metadata:
+        metadata_html = convert("\n".join(f"- **{m['label']}:** {m['markdown']}" for m in metadata))
+    return render("changes.md", diff=diff, entries=entries, metadata=metadata, metadata_html=metadata_html,
+                  old_label=old_label,
                   new_label=new_label, for_site=for_site, hashes="#" * max(1, min(heading_level, 6)),
                   summary=diff.summary())
+
+
+def _converted(fields: list[dict[str, str]], convert: Callable[[str], Markup] | None) -> list[dict[str, Any]]:
+    for f in fields:
+        if convert is None:
+            f["html"] = None
+        elif limits.first_problem(f["markdown"]):
+            f["html"] = clean(f["markdown"])  # the whole-text redline of an over-limit text is HTML already
+        else:
+            f["html"] = convert(f["markdown"])
+    return fields
 
 
 def change_summary(d: PolicyDiff, limit: int = 4) -> str:

@@ -7,6 +7,8 @@ import re
 
 from markupsafe import escape
 
+from ..content import limits
+
 # Links, inline code and autolinks are compared whole: a redline inside a URL
 # would break the link it marks up.
 _TOKEN = re.compile(
@@ -91,6 +93,9 @@ def word_diff_html(old: str | None, new: str | None, *, labels: bool = True) -> 
     Returns:
         Markdown text; equal inputs give the text unchanged (escaped).
     """
+    if limits.first_problem(old) or limits.first_problem(new):
+        # Over the renderer limits (an archived text only): the whole text out, the whole text in.
+        return "\n".join(x for x in (_whole("del", old, labels), _whole("ins", new, labels)) if x)
     a = old.split("\n") if old else []
     b = new.split("\n") if new else []
     out: list[str] = []
@@ -106,6 +111,15 @@ def word_diff_html(old: str | None, new: str | None, *, labels: bool = True) -> 
             else:
                 out.append(_wrap("ins", tokens(y), True, labels))
     return "\n".join(out)
+
+
+def _whole(tag: str, text: str | None, labels: bool) -> str:
+    if not text:
+        return ""
+    inner = str(escape(text)).replace("\n", "<br>")
+    if labels:
+        inner = f'<span class="policy-sr">[{LABELS[tag]}: </span>{inner}<span class="policy-sr">]</span>'
+    return f"<p><{tag}>{inner}</{tag}></p>"
 
 
 def _similarity(x: str, y: str) -> float:

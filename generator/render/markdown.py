@@ -1,13 +1,20 @@
-"""The one Markdown converter: clause bodies, summaries, guidance and explanations → HTML."""
+"""The one Markdown converter: clause bodies, summaries, guidance and explanations → safe HTML."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import markdown
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..settings import Settings
+from ..content import limits
+from .sanitize import clean
+
+
+def plain_text(text: str) -> Markup:
+    """``text`` as it was written, escaped, its line breaks kept: for texts too big or deep to render."""
+    return Markup('<pre class="policy-plain">{}</pre>').format(text)
 
 
 class Converter:
@@ -35,6 +42,16 @@ class Converter:
         return cls(settings.markdown_extensions or (), settings.mdx_configs or {}, fragments=fragments)
 
     def __call__(self, text: str) -> Markup:
-        """HTML of ``text``; each call starts afresh (footnotes, ids and references do not carry over)."""
+        """Sanitised HTML of ``text``; each call starts afresh (footnotes, ids and references do not carry over).
+
+        A text over the renderer limits (only an archived version can hold one: ``policy check``
+        refuses it) is shown as escaped plain text instead: never a hang or a failed build.
+        """
+        if limits.first_problem(text) is not None:
+            return plain_text(text)
         self._md.reset()
-        return Markup(self._md.convert(text))
+        return clean(self._md.convert(text))
+
+    def plain(self, text: str) -> Markup:
+        """``text`` escaped, then converted: for plain-language fields (summaries) that must not hold markup."""
+        return self(str(escape(text)))

@@ -11,6 +11,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..model import Clause, Contact, Policy
+from .markdown import Converter
 
 CONTACT_MARKER = re.compile(r"^[ \t]*<!--\s*contact\s*-->[ \t]*$", re.MULTILINE)
 """A body line ``<!-- contact -->`` places the contact block there."""
@@ -87,6 +88,19 @@ def heading_level(depth: int, base: int = 2) -> str:
     return "#" * min(base + depth, 6)
 
 
-def policy_markdown(policy: Policy, **context: Any) -> str:
-    """The full text of ``policy`` as a Markdown page (title, contents, clauses)."""
-    return render("policy.md", policy=policy, clauses=list(policy.walk()), heading=heading_level, **context)
+def clause_html(clause: Clause, contact: Contact, convert: Converter) -> dict[str, Markup]:
+    """A clause's summary (plain language, escaped first) and body as sanitised HTML."""
+    body = clause_body(clause, contact)
+    return {"summary": convert.plain(clause.summary) if clause.summary else Markup(""),
+            "body": convert(body) if body.strip() else Markup("")}
+
+
+def policy_markdown(policy: Policy, convert: Converter, **context: Any) -> str:
+    """The full text of ``policy`` as a Markdown page (title, contents, clauses).
+
+    Headings stay Markdown, so the engine numbers and links them; every summary and
+    body arrives as HTML already made by ``convert`` and sanitised.
+    """
+    clauses = list(policy.walk())
+    html = {c.id: clause_html(c, policy.contact, convert) for _, c, _ in clauses}
+    return render("policy.md", policy=policy, clauses=clauses, heading=heading_level, html=html, **context)

@@ -10,6 +10,7 @@ from ..model import Policy, PolicyVersion
 from ..redline import compare as redline
 from ..redline.wording import change_summary, changes_markdown
 from ..render import templates as render
+from ..render.markdown import Converter
 from ..render.urls import href as _href
 from ..render.urls import changes_path, policy_src, rel, version_path, version_src, versions_src
 from .structure import Page, PdfFile, PolicyArchive, VersionLinks
@@ -57,9 +58,12 @@ def versions_file(archive: PolicyArchive) -> VersionsFile:
     return VersionsFile(archive.policy.id, archive.policy.title, tuple(records))
 
 
-def policy_pages(archive: PolicyArchive) -> list[Page]:
-    """Every page of one policy, in the order they are listed to the engine."""
-    layout = _Layout(archive)
+def policy_pages(archive: PolicyArchive, convert: Converter) -> list[Page]:
+    """Every page of one policy, in the order they are listed to the engine.
+
+    ``convert`` makes every piece of content HTML (sanitised) before the engine sees the page.
+    """
+    layout = _Layout(archive, convert)
     layout.add_all()
     return layout.pages
 
@@ -67,8 +71,9 @@ def policy_pages(archive: PolicyArchive) -> list[Page]:
 class _Layout:
     """Renders the pages of one policy's archive; one instance per policy."""
 
-    def __init__(self, archive: PolicyArchive) -> None:
+    def __init__(self, archive: PolicyArchive, convert: Converter) -> None:
         self.a = archive
+        self.convert = convert
         self.h = archive.history
         self.pid = archive.policy.id
         self.source = archive.policy.source.path if archive.policy.source else None
@@ -169,7 +174,7 @@ class _Layout:
         banner, kind = ("", "")
         if shown.is_draft or shown.status == "scheduled":
             banner, kind = self.status_banner(here, shown)
-        md = render.policy_markdown(shown.policy, header=self.header(here, shown),
+        md = render.policy_markdown(shown.policy, self.convert, header=self.header(here, shown),
                                     notices=self.notices(here, shown))
         self.page(here, md, banner, kind)
 
@@ -179,7 +184,8 @@ class _Layout:
         banner, kind = self.status_banner(here, v)
         notices: list[str] = []
         title = f"{v.policy.title} — {DRAFT_LABEL.lower()}" if v.is_draft else f"{v.policy.title}, version {v.number}"
-        md = render.policy_markdown(v.policy, header=self.header(here, v), notices=notices, page_title=title)
+        md = render.policy_markdown(v.policy, self.convert, header=self.header(here, v), notices=notices,
+                                    page_title=title)
         self.page(here, md, banner, kind)
 
     def changes_page(self, v: PolicyVersion) -> None:
@@ -190,7 +196,7 @@ class _Layout:
         body = changes_markdown(
             d, old_label=f"version {prev.number}" if prev else "", new_label=new_label,
             new_url=rel(here, self.src(v)), old_url=rel(here, self.src(prev)) if prev else "",
-            heading_level=2)
+            heading_level=2, convert=self.convert)
         banner, kind = self.status_banner(here, v)
         md = render.render("version_changes.md", v=v, prev=prev, title=v.policy.title,
                            header=self.header(here, v, changes=True), body=body,

@@ -97,6 +97,9 @@ class SiteModel:
     pdf_stats: PdfStats = PdfStats()
     pages: tuple[Page, ...] = ()
     outputs: tuple[Output, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Advice that must not fail a strict build: Markdown traps in the content, and texts of
+    published versions shown as plain text because they exceed a renderer limit."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
