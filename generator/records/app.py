@@ -27,6 +27,7 @@ from starlette.staticfiles import StaticFiles
 
 from ..errors import PolicyError
 from .db import Records, public
+from .headers import SecurityHeaders
 from .report import csv_cell
 from .scoring import PublishedSite, SubmissionError, score
 
@@ -323,7 +324,7 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         yield
         db.close()
 
-    middleware = []
+    middleware = [Middleware(SecurityHeaders)]
     if cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),
                                      allow_methods=["GET", "POST"],

@@ -25,6 +25,11 @@ from .contract import clause_text_sha256, item_hash, questions_by_id
 INDEX_SRC = "training/index.md"
 SCRIPT = "assets/javascripts/training.js"
 STYLESHEET = "assets/stylesheets/training.css"
+API_DIR = "api"
+"""Where the records service answers, under the site's own path (``policy records serve``)."""
+STATIC_HEALTH = b'{"records": false}\n'
+"""``api/health`` on a static host: the site itself says no service records completions here,
+so the page asks nothing of anyone else (the records service answers this path itself)."""
 KIND_LABELS = {"read": "Read", "quiz": "Quiz", "acknowledge": "Acknowledge"}
 
 TEXT = {
@@ -154,6 +159,8 @@ def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here:
         "changes_url": {str(n): _href(here, src) for n, src in target.changes_src},
         "question_item": {q: i.id for i in checklist.items for q in i.questions},
         "text": TEXT,
+        # The records service answers under the site's own path (``api/`` next to the home page).
+        "api": posixpath.relpath(API_DIR, posixpath.dirname(here)) + "/",
     }
 
 
@@ -273,6 +280,8 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         "url": f"training/{c.id}/", "data": f"training/{c.id}/{contract.FILE_NAME}",
     } for c, t, d in entries]}
     outputs.append(Output("training/index.json", _json_bytes(index)))
+    if entries:
+        outputs.append(Output(f"{API_DIR}/health", STATIC_HEALTH))
     rows = []
     for c, t, d in entries:
         # The text trained on, as on the checklist page: not a scheduled version's titles.

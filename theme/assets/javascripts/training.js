@@ -245,10 +245,13 @@
   }
 
   // ---- Records service (issue 7) >>> ---------------------------------------------------------
-  // Served by `policy records serve`, a passed completion is POSTed to /api/completions and
+  // Served by `policy records serve`, a passed completion is POSTed to api/completions (under the
+  // site's own path, never the domain root: P.api is relative to this page) and
   // the record id shown. Until the service acknowledges it, the submission is kept in
   // localStorage and sent again: on every visit, when the browser is back online, and with
-  // backoff while the page stays open. A static host has no /api/health: nothing is sent.
+  // backoff while the page stays open. On a static host api/health is the site's own file,
+  // which says there is no records service: nothing is sent.
+  var API = new URL(P.api, location.href).href;
   var R = { on: false, wait: 2000, timer: 0, Q: "policy-records:pending" };
   function rStore(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* kept for this visit only */ } }
   function rSay(html) {
@@ -275,7 +278,7 @@
       R.timer = setTimeout(rSend, R.wait);
       R.wait = Math.min(R.wait * 2, 30000);
     };
-    fetch("/api/completions", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+    fetch(API + "completions", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (res) {
         return res.json().then(function (j) { return [res.status, j]; });
       }).then(function (a) {
@@ -315,7 +318,7 @@
   window.addEventListener("online", rSend);
   (function rInit() {
     if (!/^https?:$/.test(location.protocol)) return; // a page opened from disk has no service
-    fetch("/api/health").then(function (res) { return res.json(); }).then(function (h) {
+    fetch(API + "health").then(function (res) { return res.json(); }).then(function (h) {
       if (!h || !h.records) return;
       R.on = true;
       var done = read("policy-records:done:" + KEY), name = $(".training-name");
