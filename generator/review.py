@@ -42,10 +42,61 @@ class PolicyReport:
     timezone: str
     base: str
     """The ref compared against, e.g. ``refs/remotes/origin/main``."""
+    staff: tuple["StaffChange", ...] = ()
+    """Changes to staff-only text (guidance, questions, answers, explanations)."""
 
     @property
     def changed(self) -> bool:
         return not self.diff.is_empty
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing to review: no public change, no training affected, no staff-only text changed."""
+        return not self.changed and self.impact.is_empty and not self.staff
+
+
+@dataclass(frozen=True)
+class StaffChange:
+    """One staff-only text that a merge changes: where it is, what it is, before and after."""
+
+    where: str
+    """``1.2 Recording of calls``."""
+    label: str
+    """``Guidance``, ``Question q-id: prompt``, ``Question q-id: answer`` …"""
+    old: str | None
+    new: str | None
+
+
+def staff_changes(old: Policy | None, new: Policy) -> tuple[StaffChange, ...]:
+    """Every staff-only text that differs between ``old`` (what staff have now) and ``new``.
+
+    Staff read these on the training pages as they read the policy, so a reviewer
+    must see them as a redline too: they are not in the public redline.
+    """
+    before = {c.id: c for _, c, _ in old.walk()} if old is not None else {}
+    out: list[StaffChange] = []
+    for number, clause, _ in new.walk():
+        where = f"{number} {clause.title}"
+        prior = before.get(clause.id)
+        for label, a, b in _staff_texts(prior, clause):
+            if a != b:
+                out.append(StaffChange(where, label, a, b))
+    return tuple(out)
+
+
+def _staff_texts(old, new) -> list[tuple[str, str | None, str | None]]:
+    def texts(clause) -> dict[str, str]:
+        if clause is None or clause.training is None:
+            return {}
+        out = {"Guidance": clause.training.guidance or ""}
+        for q in clause.training.questions:
+            out[f"Question {q.id}: prompt"] = q.prompt
+            out[f"Question {q.id}: choices"] = "\n".join(f"- {c.id}: {c.text}" for c in q.choices)
+            out[f"Question {q.id}: answer"] = ", ".join(q.answer)
+            out[f"Question {q.id}: explanation"] = q.explanation or ""
+        return out
+    a, b = texts(old), texts(new)
+    return [(label, a.get(label) or None, b.get(label) or None) for label in dict.fromkeys([*a, *b])]
 
 
 def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
@@ -92,7 +143,8 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
         impact = training_impact(old_training if old_training is not None else old, policy, checklists, diff=d)
         reports.append(PolicyReport(policy, rel, published, d, impact,
                                     (published.number + 1) if published else 1,
-                                    notice_days, timezone, hist.ref))
+                                    notice_days, timezone, hist.ref,
+                                    staff_changes(old_training if old_training is not None else old, policy)))
     return reports
 
 
@@ -140,6 +192,26 @@ def _item_line(i: TrainingItem, *, markdown: bool) -> str:
     return f"{what} (clause {where}): {i.reason}" if where else f"{what}: {i.reason}"
 
 
+STAFF_HEADING = "Staff-only text (training pages)"
+
+
+def staff_section(changes: tuple[StaffChange, ...], *, markdown: bool) -> list[str]:
+    """The redline of every staff-only text a merge changes (empty when none)."""
+    if not changes:
+        return []
+    if not markdown:
+        out = [f"{STAFF_HEADING}:"]
+        for c in changes:
+            out += [f"    {c.where}, {c.label}:", _indent(word_diff_text(c.old, c.new), "        ")]
+        return out + [""]
+    out = [f"### {STAFF_HEADING}", ""]
+    for c in changes:
+        # Content is escaped in the redline: a reviewer reads "<img onerror=…>", not an image.
+        out += [f"**{md_attr(c.where)}, {md_attr(c.label)}**", "", "<blockquote>", "",
+                word_diff_html(c.old, c.new, labels=False), "", "</blockquote>", ""]
+    return out
+
+
 def training_section(impact: TrainingImpact, *, markdown: bool) -> list[str]:
     """Lines listing the training a change affects (empty when none)."""
     if impact.is_empty:
@@ -161,7 +233,7 @@ def training_section(impact: TrainingImpact, *, markdown: bool) -> list[str]:
 
 def render_markdown(reports: list[PolicyReport]) -> str:
     """GitHub-flavoured Markdown for the pull request comment and the job summary."""
-    if len(reports) == 1 and not reports[0].changed and reports[0].impact.is_empty:
+    if len(reports) == 1 and reports[0].quiet:
         return NO_CHANGE + "\n"
     out: list[str] = []
     for r in reports:
@@ -177,6 +249,7 @@ def render_markdown(reports: list[PolicyReport]) -> str:
                                             for_site=False, heading_level=3).strip())
                 out.append("")
         out += training_section(r.impact, markdown=True)
+        out += staff_section(r.staff, markdown=True)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -198,7 +271,7 @@ def _indent(text: str, prefix: str = "    ") -> str:
 
 def render_text(reports: list[PolicyReport]) -> str:
     """Plain text for a terminal."""
-    if len(reports) == 1 and not reports[0].changed and reports[0].impact.is_empty:
+    if len(reports) == 1 and reports[0].quiet:
         return NO_CHANGE + "\n"
     out: list[str] = []
     for r in reports:
@@ -206,6 +279,7 @@ def render_text(reports: list[PolicyReport]) -> str:
         if not r.changed:
             out += [NO_CHANGE, ""]
             out += training_section(r.impact, markdown=False)
+            out += staff_section(r.staff, markdown=False)
             continue
         out += [on_merge(r), compared_with(r), ""]
         if r.diff.metadata:
@@ -232,4 +306,5 @@ def render_text(reports: list[PolicyReport]) -> str:
                     out.append(_indent(word_diff_text(old, new), "        "))
                 out.append("")
         out += training_section(r.impact, markdown=False)
+        out += staff_section(r.staff, markdown=False)
     return "\n".join(out).rstrip() + "\n"

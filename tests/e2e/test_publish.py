@@ -288,3 +288,35 @@ def test_the_published_version_keeps_the_notice_period_it_was_posted_under(tmp_p
     assert result.returncode == 0, result.stderr
     assert "Compared with version 1 (in force, effective 1 March 2026): 1 clause changed." in result.stdout
     assert "effective on the merge date + 30 days" in result.stdout
+
+
+GUIDANCE_OLD = "we record outbound calls, and what we may use information for."
+GUIDANCE_NEW = "we record every call, and what we may use information for."
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_training_only_edit_shows_the_staff_only_redline(tmp_path, fmt):
+    repo = GitRepo.project(tmp_path / "proj")
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    text = repo.read(POLICY)
+    assert GUIDANCE_OLD in text
+    repo.write_policy(text.replace(GUIDANCE_OLD, GUIDANCE_NEW))
+    diff = policy_cli(repo.path, "diff", "--format", fmt)
+    assert diff.returncode == 0, diff.stderr
+    assert "No change to the public text." in diff.stdout
+    assert "Staff-only text (training pages)" in diff.stdout
+    assert "1 Personal Information, Guidance" in diff.stdout
+    if fmt == "text":
+        assert "we record [-outbound calls-] {+every call+}, and" in diff.stdout
+    else:
+        assert "we record <del>outbound calls</del> <ins>every call</ins>, and" in diff.stdout
+
+
+def test_a_hostile_training_edit_is_refused_by_the_pull_request_check(tmp_path):
+    repo = GitRepo.project(tmp_path / "proj")
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    text = repo.read(POLICY)
+    repo.write_policy(text.replace(GUIDANCE_OLD, GUIDANCE_OLD + ' <img src="x" onerror="steal()">'))
+    diff = policy_cli(repo.path, "diff", "--format", "markdown")
+    assert diff.returncode == 1
+    assert re.match(r"content/privacy-policy\.yaml:\d+: raw HTML <img> is not allowed", diff.stderr)
