@@ -178,13 +178,7 @@ def checklist_from_doc(doc: SourceDoc, policies: list[Policy],
         items.append(Item(it.id, it.kind, it.title, tuple(it.clauses), questions, it.statement,
                           Source(doc.path, doc.line_of(loc))))
     # The description is Markdown; titles and statements are text, escaped wherever shown.
-    if parsed.description:
-        for line, finding in safety.located(doc, ("description",), parsed.description):
-            problem = ContentError(finding.message, doc.path, line, doc.source_line(line))
-            if finding.error:
-                problems.append(problem)
-            elif warnings is not None:
-                warnings.append(problem)
+    safety.sort_into(doc, safety.located(doc, ("description",), parsed.description), problems, warnings)
     if problems:
         raise ContentErrors(problems)
     return Checklist(parsed.id, parsed.title, parsed.audience, parsed.description, parsed.policy,

@@ -34,20 +34,26 @@ _MARKER = re.compile(r"[-*+>]|\d{1,9}[.)]")
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One limit a text exceeds: the line (0-based, within the text) and what is wrong."""
+class Finding:
+    """A problem in one text: its line (0-based, within the text), whether it is an error
+    (else a warning), and the message. Every limit exceeded is an error."""
 
     line: int
+    error: bool
     message: str
 
 
-def problems(text: str | None) -> list[Problem]:
+def _over(line: int, message: str) -> Finding:
+    return Finding(line, True, message)
+
+
+def problems(text: str | None) -> list[Finding]:
     """Every limit ``text`` exceeds, in one linear pass (at most one problem per kind)."""
     if not text:
         return []
-    found: dict[str, Problem] = {}
+    found: dict[str, Finding] = {}
     if len(text) > MAX_FIELD:
-        found["size"] = Problem(0, f"text is {len(text):,} characters long; the limit is {MAX_FIELD:,} "
+        found["size"] = _over(0, f"text is {len(text):,} characters long; the limit is {MAX_FIELD:,} "
                                    "(split it into clauses)")
     brackets = 0
     block_start = 0
@@ -56,17 +62,17 @@ def problems(text: str | None) -> list[Problem]:
             brackets, block_start = 0, n + 1
             continue
         if "line" not in found and len(line) > MAX_LINE:
-            found["line"] = Problem(n, f"line is {len(line):,} characters long; the limit is {MAX_LINE:,} "
+            found["line"] = _over(n, f"line is {len(line):,} characters long; the limit is {MAX_LINE:,} "
                                        "(break the paragraph with a blank line)")
         if "marks" not in found and len(_MARK.findall(line)) > MAX_MARKS_PER_LINE:
-            found["marks"] = Problem(n, f"line has more than {MAX_MARKS_PER_LINE:,} punctuation marks")
+            found["marks"] = _over(n, f"line has more than {MAX_MARKS_PER_LINE:,} punctuation marks")
         if "run" not in found and (run := _RUN.search(line)):
-            found["run"] = Problem(n, f"'{run.group(1)}' is repeated more than {MAX_RUN} times in a row")
+            found["run"] = _over(n, f"'{run.group(1)}' is repeated more than {MAX_RUN} times in a row")
         brackets += line.count("[")
         if "brackets" not in found and brackets > MAX_BRACKETS_PER_BLOCK:
-            found["brackets"] = Problem(block_start, f"more than {MAX_BRACKETS_PER_BLOCK} '[' in one paragraph")
+            found["brackets"] = _over(block_start, f"more than {MAX_BRACKETS_PER_BLOCK} '[' in one paragraph")
         if "nesting" not in found and (depth := nesting(line)) > MAX_NESTING:
-            found["nesting"] = Problem(n, f"lists or quotes nested {depth} levels deep; the limit is {MAX_NESTING}")
+            found["nesting"] = _over(n, f"lists or quotes nested {depth} levels deep; the limit is {MAX_NESTING}")
     return sorted(found.values(), key=lambda p: p.line)
 
 
@@ -78,6 +84,6 @@ def nesting(line: str) -> int:
     return columns // 4 + len(_MARKER.findall(lead))
 
 
-def first_problem(text: str | None) -> Problem | None:
+def first_problem(text: str | None) -> Finding | None:
     found = problems(text)
     return found[0] if found else None

@@ -146,13 +146,8 @@ def load_policy(path: str | Path, warnings: list[ContentError] | None = None) ->
     """
     doc = yamlsource.read(path)
     policy = policy_from_doc(doc)
-    errors = []
-    for line, finding in safety.policy_findings(policy, doc):
-        problem = ContentError(finding.message, doc.path, line, doc.source_line(line))
-        if finding.error:
-            errors.append(problem)
-        elif warnings is not None:
-            warnings.append(problem)
+    errors: list[ContentError] = []
+    safety.sort_into(doc, safety.policy_findings(policy, doc), errors, warnings)
     if errors:
         raise ContentErrors(errors)
     return policy

@@ -11,11 +11,12 @@ Markdown writes every element a policy uses.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Iterator
 
+from ..errors import ContentError
 from ..model import Clause, Policy
 from . import limits
+from .limits import Finding
 from .yamlsource import SourceDoc
 
 HTML_ELEMENTS = frozenset("""
@@ -44,20 +45,11 @@ _EMPHASIS_NAME = re.compile(r"(?<![\w\\*])_(?=\S)([^_|\n]*?\S)_(?!\w)")
 _LETTERED = re.compile(r"^[ \t]*\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)[ \t]+\S")
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem in a text: its line within the text (0-based), whether it is an error, and the message."""
-
-    line: int
-    error: bool
-    message: str
-
-
 def findings(text: str | None) -> list[Finding]:
     """Every raw-HTML, unsafe-link, limit and trap finding in one Markdown text."""
     if not text:
         return []
-    out = [Finding(p.line, True, p.message) for p in limits.problems(text)]
+    out = limits.problems(text)
     if out:
         return out  # the line scans below are linear, but a text over the limits says enough
     fenced = False
@@ -149,11 +141,22 @@ def _clauses(clauses: tuple[Clause, ...], doc: SourceDoc, base: tuple) -> list[t
     return out
 
 
+def sort_into(doc: SourceDoc, found: list[tuple[int, Finding]], errors: list[ContentError],
+              warnings: list[ContentError] | None) -> None:
+    """File the findings of ``doc`` as ``path:line`` errors, or as warnings when a list is given for them."""
+    for line, finding in found:
+        problem = ContentError(finding.message, doc.path, line, doc.source_line(line))
+        if finding.error:
+            errors.append(problem)
+        elif warnings is not None:
+            warnings.append(problem)
+
+
 def located(doc: SourceDoc, loc: tuple, text: str | None, *, plain: bool = False) -> list[tuple[int, Finding]]:
     """Findings of one field with file lines; a plain-text field is only held to the renderer limits."""
     if not text:
         return []
-    found = [Finding(p.line, True, p.message) for p in limits.problems(text)] if plain else findings(text)
+    found = limits.problems(text) if plain else findings(text)
     return [(field_line(doc, loc, f.line), f) for f in found]
 
 
