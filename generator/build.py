@@ -40,6 +40,9 @@ def gather(settings: Settings) -> SiteModel:
     histories = read_for(settings, policies)
     notes = tuple(f"warning: {t}" for t in traps) + tuple(
         note for h in histories.values() for note in over_limit_notes(h))
+    if histories and not any(h.from_ledger for h in histories.values()):
+        notes += (f"No publication ledger ('{settings.ledger_branch}') in this clone: versions are derived "
+                  "from the git history of the publishing branch (policy publish starts the ledger).",)
     pdf_outputs: tuple[Output, ...] = ()
     pdfs = {}
     stats = PdfStats()
@@ -53,15 +56,20 @@ def gather(settings: Settings) -> SiteModel:
     archives = {}
     entries = []
     convert = Converter.for_settings(settings)
-    for policy in policies:
+    current = {p.id for p in policies}
+    # A withdrawn policy (its file removed, the removal posted) keeps every page and file.
+    withdrawn = [h.versions[-1].policy for pid, h in histories.items() if pid not in current and h.versions]
+    for policy in (*policies, *withdrawn):
         archive = build_archive(policy, histories[policy.id], timezone=settings.timezone,
                                 site_url=settings.site_url, pdfs=pdfs)
         archives[policy.id] = archive
         pages.extend(policy_pages(archive, convert))
         outputs.append(Output(f"{policy.id}/{versions_json.FILE_NAME}", versions_file(archive).to_bytes()))
         outputs.append(Output(f"{policy.id}/feed.xml", feed.atom(archive, site_name=settings.site_name)))
+        gone = histories[policy.id].withdrawn_on
         entries.append({"title": policy.title, "url": policy_src(policy.id),
-                        "line": f"{policy.organisation} · {policy.jurisdiction}"})
+                        "line": f"{policy.organisation} · {policy.jurisdiction}"
+                                + (f" · withdrawn {render.long_date(gone)}" if gone else "")})
     pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name, entries=entries)))
     training = training_site(settings, checklists, archives)
     return SiteModel(settings, policies, checklists, archives, pdfs, stats,

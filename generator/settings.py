@@ -23,6 +23,8 @@ class Settings:
     """``mkdocs.yml``: its past versions in git say the time zone and notice period each version was posted under."""
     checklists_dir: Path | None = None
     branch: str = "main"
+    ledger_branch: str = "policy-ledger"
+    """Where ``policy publish`` records every posted version (``history/ledger.py``)."""
     timezone: str = DEFAULT_TIMEZONE
     notice_days: int = 0
     site_name: str = "Policies"

@@ -242,3 +242,76 @@ main.add_command(_records)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command("publish")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True,
+              help="The mkdocs.yml whose policy settings (content, branches, timezone, notice_days) apply.")
+@click.option("--push", is_flag=True, help="Push the ledger branch to origin (never forced; retried "
+                                           "when another run pushed first).")
+def publish_command(config_file: Path, push: bool) -> None:
+    """Post the tip of the publishing branch in the publication ledger (the publish workflow runs this)."""
+    from ..publish import publish
+    from ..render.templates import long_date
+    from .mkdocs_yml import settings_from_config_file
+
+    try:
+        if not config_file.is_file():
+            raise PolicyError(f"{config_file}: no such file (pass --config)")
+        settings = settings_from_config_file(config_file)
+        done = publish(settings, push=push)
+    except PolicyError as e:
+        fail(e)
+    if done.seeded:
+        click.echo(f"Started the ledger ('{settings.ledger_branch}') from the git history.")
+    for e in done.entries:
+        what = (f"version {e.version}" if e.kind == "version" else "withdrawn")
+        origin = " (derived from history)" if e.derived else ""
+        click.echo(f"{e.policy} {what}: posted {e.posted_at.isoformat()}, effective "
+                   f"{long_date(e.effective_date)}, commit {e.commit[:12]}{origin}")
+        if e.note and not e.derived:
+            click.echo(f"note: {e.note}")
+    if not done.entries:
+        click.echo("Nothing to post: every policy at the tip is already in the ledger.")
+    attempt = f" (attempt {done.attempts})" if done.attempts > 1 else ""
+    click.echo(f"Ledger head {done.head[:16] or '(empty)'}" + (f", pushed{attempt}." if done.pushed else "."))
+
+
+@main.group("ledger")
+def ledger_group() -> None:
+    """The publication ledger: what was posted, when, kept for ever."""
+
+
+@ledger_group.command("verify")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("mkdocs.yml"), show_default=True, help="The mkdocs.yml that names the ledger branch.")
+def ledger_verify(config_file: Path) -> None:
+    """Re-check the whole chain, every text's hash, and that the publishing branch still holds each post."""
+    from ..history import git as git_history
+    from ..history import ledger as ledger_store
+    from .mkdocs_yml import settings_from_config_file
+
+    try:
+        if not config_file.is_file():
+            raise PolicyError(f"{config_file}: no such file (pass --config)")
+        settings = settings_from_config_file(config_file)
+        root = git_history.repo_root(settings.root)
+        book = ledger_store.read(root, settings.ledger_branch)
+        if book.ref is None:
+            raise PolicyError(f"no ledger branch '{settings.ledger_branch}' here (nor on origin): "
+                              "`policy publish` starts it")
+        shas = [e.text_sha256 for e in book.entries if e.text_sha256]
+        book.texts(shas)
+        problems = ledger_store.rewritten(book, git_history.resolve_branch(root, settings.branch))
+    except PolicyError as e:
+        fail(e)
+    versions = sum(1 for e in book.entries if e.kind == "version")
+    click.echo(f"{book.ref}: {len(book.entries)} entries chained, {versions} versions of "
+               f"{len(book.policy_ids())} policies, {len(set(shas))} texts match their SHA-256, "
+               f"head {book.head[:16]}")
+    if problems:
+        for p in problems:
+            click.echo(f"error: {p}", err=True)
+        sys.exit(1)
+    click.echo(f"Every posted commit is still on '{settings.branch}'.")

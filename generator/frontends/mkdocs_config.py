@@ -28,6 +28,8 @@ class PolicyConfig(base.Config):
 
     branch = c.Type(str, default="main")
     """Publishing branch whose first-parent history defines the versions."""
+    ledger_branch = c.Type(str, default="policy-ledger")
+    """Branch of the publication ledger (``policy publish`` appends to it; builds read it)."""
 
     timezone = c.Type(str, default="Pacific/Auckland")
     """IANA time zone in which a posting time becomes an effective date."""

@@ -36,6 +36,7 @@ def settings_from(config: MkDocsConfig, plugin_config: PolicyConfig) -> Settings
         content_dir=Path(plugin_config.content_dir),
         checklists_dir=Path(checklists) if checklists else None,
         branch=plugin_config.branch,
+        ledger_branch=plugin_config.ledger_branch,
         timezone=plugin_config.timezone,
         notice_days=plugin_config.notice_days,
         site_name=config.site_name,

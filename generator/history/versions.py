@@ -14,6 +14,8 @@ from ..settings import Settings
 from . import git as git_history
 from . import migrate
 from .cache import BlobCache
+from . import ledger as ledger_store
+from .ledger import Ledger
 from .rules import PublicationRules, build_day, zone
 
 
@@ -34,10 +36,19 @@ class PolicyHistory:
     """Blobs in the history that could not be read (they were never published)."""
     trained: Policy | None = None
     """The text staff train on, with its training: the draft's, else the shown version's."""
+    from_ledger: bool = False
+    """Versions read from the publication ledger (else derived from the git history)."""
+    withdrawn_on: date | None = None
+    """The day its file's removal was posted (it no longer applies from then); ``None`` if it applies."""
+    ledger_head: str = ""
+    """The ledger's head when the versions were read from it."""
 
     @property
     def shown(self) -> PolicyVersion | None:
-        """The version the policy page shows: in force, else the first scheduled one, else the draft."""
+        """The version the policy page shows: in force, else the last one of a withdrawn policy, else
+        the first scheduled one, else the draft."""
+        if self.in_force is None and self.withdrawn_on is not None and self.versions:
+            return self.versions[-1]
         return self.in_force or (self.versions[0] if self.versions else self.draft)
 
     @property
@@ -150,17 +161,46 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
                                       effective_date=effective, status="", text_sha256=sha,
                                       source_text=blobs[rev.blob].decode("utf-8", "replace"),
                                       posted_zone=posted_zone))
-    versions = _statuses(versions, today)
+    return _with_draft(current, _statuses(versions, today), today, path, tuple(warnings))
 
+
+def _with_draft(current: Policy | None, versions: list[PolicyVersion], today: date, path: str,
+                warnings: tuple[str, ...] = (), *, from_ledger: bool = False,
+                policy_id: str = "") -> PolicyHistory:
+    """The history of numbered ``versions``, with the working tree's text as a draft when it differs."""
     draft = None
     if current is not None:
         latest_sha = versions[-1].text_sha256 if versions else None
         if current.text_sha256() != latest_sha:
             draft = PolicyVersion(number=len(versions) + 1, policy=current, commit=None, posted_at=None,
                                   effective_date=None, status="draft", text_sha256=current.text_sha256())
-    policy_id = current.id if current is not None else (versions[-1].policy.id if versions else "")
-    history = PolicyHistory(policy_id, path, tuple(versions), draft, today, tuple(warnings))
+    policy_id = current.id if current is not None else (policy_id or (versions[-1].policy.id if versions else ""))
+    history = PolicyHistory(policy_id, path, tuple(versions), draft, today, warnings, from_ledger=from_ledger)
     return replace(history, trained=_trained(history, current)) if current is not None else history
+
+
+def from_ledger(current: Policy | None, ledger: Ledger, policy_id: str, *, today: date, path: str,
+                sources: Mapping[tuple[str, str], bytes | None]) -> PolicyHistory:
+    """A policy's published versions as the ledger records them: numbers, dates and texts.
+
+    ``sources`` are the files each version was posted from (``(commit, path)`` → bytes), for the
+    training of a version in force behind a scheduled one; the public text is the ledger's own.
+    """
+    entries = ledger.versions_of(policy_id)
+    texts = ledger.texts([e.text_sha256 for e in entries])
+    versions = [PolicyVersion(number=e.version, policy=texts[e.text_sha256], commit=e.commit,
+                              posted_at=e.posted_at, effective_date=e.effective_date, status="",
+                              text_sha256=e.text_sha256, posted_zone=e.posted_zone,
+                              source_text=(sources.get((e.commit, e.path)) or b"").decode("utf-8", "replace"))
+                for e in entries]
+    history = _with_draft(current, _statuses(versions, today), today, path, from_ledger=True, policy_id=policy_id)
+    history = replace(history, ledger_head=ledger.head)
+    gone = ledger.withdrawn(policy_id) if current is None else None
+    if gone is None:
+        return history
+    ended = [replace(v, status="superseded", superseded_on=gone.effective_date)
+             if v.status == "in-force" and gone.effective_date <= today else v for v in history.versions]
+    return replace(history, versions=tuple(ended), withdrawn_on=gone.effective_date)
 
 
 def _trained(history: PolicyHistory, current: Policy) -> Policy | None:
@@ -200,7 +240,8 @@ def _statuses(versions: list[PolicyVersion], today: date) -> list[PolicyVersion]
 
 def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str = "Pacific/Auckland",
              notice_days: int = 0, today: date | None = None,
-             cache_dir: Path | None = None, config_file: Path | None = None) -> dict[str, PolicyHistory]:
+             cache_dir: Path | None = None, config_file: Path | None = None,
+             ledger_branch: str | None = None) -> dict[str, PolicyHistory]:
     """The history of every policy (loaded from the working tree), read from git in one pass.
 
     With ``cache_dir``, what each blob holds is remembered in ``cache_dir/history.json``
@@ -214,6 +255,11 @@ def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str 
     """
     policies = list(policies)
     files = [Path(p.source.path) for p in policies]
+    if ledger_branch and files:
+        root = git_history.repo_root(files[0].resolve().parent)
+        book = ledger_store.read(root, ledger_branch)
+        if book.ref is not None:
+            return _read_ledger(policies, files, book, branch, build_day(today, timezone))
     hist = git_history.read_history(files, branch, prefetch=False)
     day = build_day(today, timezone)
     cache = BlobCache.in_dir(cache_dir)
@@ -224,6 +270,26 @@ def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str 
     finally:
         hist.blobs.close()
     cache.save()
+    return out
+
+
+def _read_ledger(policies: list[Policy], files: list[Path], book: Ledger, branch: str,
+                 day: date) -> dict[str, PolicyHistory]:
+    """Every policy's versions from the ledger; git only says whether the branch still holds them."""
+    ref = git_history.resolve_branch(book.root, branch)
+    problems = ledger_store.rewritten(book, ref)
+    if problems:
+        raise HistoryError("the publishing branch no longer holds what was published:\n  " + "\n  ".join(problems))
+    entries = [e for p in policies for e in book.versions_of(p.id)]
+    sources = git_history.read_files_at(book.root, [(e.commit, e.path) for e in entries])
+    out = {}
+    for policy, file in zip(policies, files):
+        rel = file.resolve().relative_to(book.root).as_posix()
+        out[policy.id] = from_ledger(policy, book, policy.id, today=day, path=rel, sources=sources)
+    # Withdrawn policies keep their archive: every version stays, read from the ledger alone.
+    for pid in book.policy_ids():
+        if pid not in out and book.versions_of(pid):
+            out[pid] = from_ledger(None, book, pid, today=day, path=book.versions_of(pid)[-1].path, sources={})
     return out
 
 
@@ -247,4 +313,5 @@ def read_for(settings: Settings, policies: Iterable[Policy]) -> dict[str, Policy
     """Every policy's versions under ``settings``: one call for the build and the CLI, so both give the same dates."""
     return read_all(policies, branch=settings.branch, timezone=settings.timezone,
                     notice_days=settings.notice_days, today=settings.today,
-                    cache_dir=settings.cache_dir, config_file=settings.config_file)
+                    cache_dir=settings.cache_dir, config_file=settings.config_file,
+                    ledger_branch=settings.ledger_branch)

@@ -10,6 +10,8 @@ from ..render import templates as render
 from .structure import PolicyArchive
 
 ATOM = "http://www.w3.org/2005/Atom"
+LEDGER = "urn:policy-site:ledger"
+"""Namespace of the feed's ``<ledger head="…"/>``: the publication ledger's head when it was built."""
 
 
 def entry_id(policy_id: str, number: int) -> str:
@@ -25,6 +27,7 @@ def atom(archive: PolicyArchive, *, site_name: str = "") -> bytes:
     policy = archive.policy
     versions = list(reversed(archive.history.versions))
     ET.register_namespace("", ATOM)
+    ET.register_namespace("ledger", LEDGER)
     feed = ET.Element(f"{{{ATOM}}}feed")
     if policy.language:
         feed.set("{http://www.w3.org/XML/1998/namespace}lang", policy.language)
@@ -46,6 +49,8 @@ def atom(archive: PolicyArchive, *, site_name: str = "") -> bytes:
     sub(author, "name", policy.organisation or policy.title)
     sub(feed, "link", rel="self", href=archive.absolute(f"{policy.id}/feed.xml"), type="application/atom+xml")
     sub(feed, "link", rel="alternate", href=archive.absolute(f"{policy.id}/"), type="text/html")
+    if archive.history.ledger_head:  # an extension element: Atom readers skip it, auditors keep it
+        ET.SubElement(feed, f"{{{LEDGER}}}ledger", {"head": archive.history.ledger_head})
     tz = zone(archive.timezone)
     for v in versions:
         links = archive.links[v.number]

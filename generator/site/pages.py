@@ -55,7 +55,9 @@ def versions_file(archive: PolicyArchive) -> VersionsFile:
             changes=archive.absolute(links.changes),
             pdf=archive.absolute(links.pdf.path) if links.pdf else None,
             pdf_sha256=links.pdf.sha256 if links.pdf else None))
-    return VersionsFile(archive.policy.id, archive.policy.title, tuple(records))
+    gone = archive.history.withdrawn_on
+    return VersionsFile(archive.policy.id, archive.policy.title, tuple(records), archive.history.ledger_head,
+                        gone.isoformat() if gone else None)
 
 
 def policy_pages(archive: PolicyArchive, convert: Converter) -> list[Page]:
@@ -174,6 +176,11 @@ class _Layout:
         banner, kind = ("", "")
         if shown.is_draft or shown.status == "scheduled":
             banner, kind = self.status_banner(here, shown)
+        if self.h.withdrawn_on is not None:
+            applies = "no longer applies" if self.h.withdrawn_on <= self.h.today else "will no longer apply"
+            banner, kind = (f"This policy was withdrawn: it {applies} from "
+                            f"{render.long_date(self.h.withdrawn_on)}. Version {shown.number}, its last, "
+                            "and every earlier version are kept for the record."), "superseded"
         md = render.policy_markdown(shown.policy, self.convert, header=self.header(here, shown),
                                     notices=self.notices(here, shown))
         self.page(here, md, banner, kind)

@@ -66,9 +66,18 @@ class VersionsFile:
     policy: str
     title: str
     versions: tuple[VersionRecord, ...]
+    ledger_head: str = ""
+    """SHA-256 of the publication ledger's last entry when the site was built ("" without a ledger)."""
+    withdrawn_on: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"policy": self.policy, "title": self.title, "versions": [v.to_json() for v in self.versions]}
+        out: dict[str, Any] = {"policy": self.policy, "title": self.title}
+        if self.ledger_head:
+            out["ledger_head"] = self.ledger_head
+        if self.withdrawn_on:
+            out["withdrawn_on"] = self.withdrawn_on
+        out["versions"] = [v.to_json() for v in self.versions]
+        return out
 
     def to_bytes(self) -> bytes:
         return (json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
@@ -79,8 +88,10 @@ class VersionsFile:
 
         ``policy_id`` (the folder's name) stands in when the file does not name its policy as text.
         """
-        title = ""
+        title, head, withdrawn = "", "", None
         if isinstance(data, dict):
+            head = data.get("ledger_head", "") if isinstance(data.get("ledger_head"), str) else ""
+            withdrawn = data.get("withdrawn_on") if isinstance(data.get("withdrawn_on"), str) else None
             entries = data.get("versions", [])
             named = data.get("policy", data.get("id", policy_id))
             title = data.get("title", "")
@@ -92,7 +103,7 @@ class VersionsFile:
             entries = data
         records = [VersionRecord.from_json(e) for e in (entries if isinstance(entries, list) else [])]
         return cls(policy_id, title if isinstance(title, str) else "",
-                   tuple(r for r in records if r is not None))
+                   tuple(r for r in records if r is not None), head, withdrawn)
 
     @classmethod
     def read(cls, path: Path) -> "VersionsFile":

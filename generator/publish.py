@@ -1,0 +1,203 @@
+"""`policy publish`: post what the tip of the publishing branch says, once, in the ledger.
+
+Run by the publish workflow after each push to the publishing branch and before the
+build. Only the tip is posted: the commits of a rebase-merged or fast-forwarded pull
+request in between never become versions. A file that disappeared is withdrawn.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone as tz
+from pathlib import Path
+
+from .content import loader
+from .errors import ContentError, HistoryError
+from .history import git as git_history
+from .history import gitstore, migrate
+from .history import ledger as ledger_store
+from .history.ledger import Entry, Ledger
+from .history.rules import zone
+from .history.versions import read_all
+from .model import Policy, PolicyVersion
+from .settings import Settings
+
+TOLERANCE = timedelta(minutes=5)
+"""How far a commit's clock may run ahead of the recording machine's and still date a version."""
+ATTEMPTS = 5
+NOW_ENV = "POLICY_NOW"
+"""An ISO 8601 time that stands for now (tests pin it, as they pin commit dates)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """What one run appended, and where the ledger stands."""
+
+    entries: tuple[Entry, ...]
+    head: str
+    pushed: bool
+    seeded: bool
+    attempts: int = 1
+
+
+def now() -> datetime:
+    pinned = os.environ.get(NOW_ENV)
+    return datetime.fromisoformat(pinned) if pinned else datetime.now(tz.utc).replace(microsecond=0)
+
+
+def publish(settings: Settings, *, push: bool = False, remote: str = "origin") -> Published:
+    """Append an entry for each policy whose public text at the tip differs from its last entry.
+
+    Raises:
+        HistoryError: no repository, HEAD is not the tip, the ledger is damaged, a push failed.
+        ContentError: a policy file at the tip cannot be read.
+    """
+    root = git_history.repo_root(settings.root)
+    ref = f"refs/heads/{settings.ledger_branch}"
+    for attempt in range(1, ATTEMPTS + 1):
+        remote_commit = gitstore.fetch(root, remote, settings.ledger_branch) if push else None
+        local = gitstore.ref_value(root, ref)
+        # Pushing, the remote ledger is the record: entries made here and never pushed are
+        # made again from it (they were never published).
+        book = (ledger_store.read(root, ref=f"refs/remotes/{remote}/{settings.ledger_branch}")
+                if remote_commit else ledger_store.read(root, settings.ledger_branch))
+        new, texts, seeded = _plan(settings, root, book)
+        if new:
+            lines = list(book.lines) + [e.to_line() for e in new]
+            files = {ledger_store.FILE: b"\n".join(lines) + b"\n"}
+            files.update({ledger_store.text_path(sha): data for sha, data in texts.items()})
+            message = "Post " + ", ".join(
+                f"{e.policy} {'v' + str(e.version) if e.kind == 'version' else 'withdrawn'}" for e in new)
+            gitstore.append_commit(root, ref, book.commit, files, message, new[-1].recorded_at.isoformat(), local)
+        elif book.commit and book.commit != local:  # nothing new: bring the local branch level with the record
+            git_history.git(["update-ref", ref, book.commit, local or "0" * 40], root)
+        head = ledger_store.read(root, ref=ref).head if (new or book.commit) else ""
+        if not push:
+            return Published(tuple(new), head, False, seeded, attempt)
+        if gitstore.push(root, remote, settings.ledger_branch):
+            return Published(tuple(new), head, True, seeded, attempt)
+    raise HistoryError(f"the ledger on {remote} kept moving: {ATTEMPTS} attempts to append were rejected")
+
+
+def _tip(root: Path, branch: str) -> tuple[str, datetime]:
+    ref = git_history.resolve_branch(root, branch)
+    out = git_history.git(["log", "-1", "--format=%H %cI", ref], root).stdout.decode().split()
+    return out[0], datetime.fromisoformat(out[1])
+
+
+def _at_tip(root: Path, tip: str, settings: Settings) -> dict[str, tuple[Policy, str]]:
+    """Each policy file in the content folder at the tip: its id → (policy, path)."""
+    folder = Path(settings.content_dir)
+    folder = folder if folder.is_absolute() else Path(settings.root) / folder
+    rel = folder.resolve().relative_to(root).as_posix()
+    proc = git_history.git(["ls-tree", "-z", "--name-only", tip, "--", rel + "/"], root)
+    paths = sorted(p for p in proc.stdout.decode().split("\0")
+                   if p.endswith((".yaml", ".yml")) and posixpath.dirname(p) == rel
+                   and not p.endswith(".schema.json"))
+    raw = git_history.read_files_at(root, [(tip, p) for p in paths])
+    out: dict[str, tuple[Policy, str]] = {}
+    for p in paths:
+        data = raw.get((tip, p))
+        if data is None:
+            continue
+        policy = migrate.read_policy(data, f"{p}@{tip[:12]}")
+        if policy.id in out:
+            raise ContentError(f"duplicate policy id '{policy.id}' (also in {out[policy.id][1]})", p)
+        out[policy.id] = (policy, p)
+    return out
+
+
+def _posted(commit_time: datetime, floor: datetime | None, recorded: datetime, what: str) -> tuple[datetime, str]:
+    """The tip's committer time when it is plausible; else the time of recording, and why."""
+    if floor is not None and commit_time < floor:
+        return recorded, (f"{what}: the commit is dated {commit_time.isoformat()}, before the previous posting "
+                          f"({floor.isoformat()}); posted at the time of recording instead")
+    if commit_time > recorded + TOLERANCE:
+        return recorded, (f"{what}: the commit is dated {commit_time.isoformat()}, in the future; posted at "
+                          "the time of recording instead")
+    return commit_time, ""
+
+
+def _plan(settings: Settings, root: Path, book: Ledger) -> tuple[list[Entry], dict[str, bytes], bool]:
+    """The entries to append (a seed from history first when there is no ledger yet) and their texts."""
+    tip, tip_time = _tip(root, settings.branch)
+    recorded = now()
+    lines = list(book.lines)
+    new: list[Entry] = []
+    texts: dict[str, bytes] = {}
+    seeded = False
+    if not book.entries:
+        seeded = True
+        for entry, policy in _seed(settings, root, lines, recorded):
+            new.append(entry)
+            lines.append(entry.to_line())
+            texts[entry.text_sha256] = ledger_store.text_bytes(policy)
+    entries = list(book.entries) + new
+    if entries and not gitstore.is_ancestor(root, entries[-1].commit, tip):
+        # Another run already posted a later tip: posting this older one would undo it.
+        return new, texts, seeded
+    at_tip = _at_tip(root, tip, settings)
+    floor = max((e.posted_at for e in entries), default=None)
+    day_zone = zone(settings.timezone)
+    for pid, (policy, path) in at_tip.items():
+        mine = [e for e in entries if e.policy == pid]
+        versions = [e for e in mine if e.kind == "version"]
+        sha = policy.text_sha256()
+        if mine and mine[-1].kind == "version" and mine[-1].text_sha256 == sha:
+            continue
+        number = len(versions) + 1
+        posted, note = _posted(tip_time, floor, recorded, f"{pid} version {number}")
+        effective = posted.astimezone(day_zone).date() + timedelta(days=settings.notice_days)
+        version = PolicyVersion(number, policy, tip, posted, effective, "in-force", text_sha256=sha,
+                                posted_zone=settings.timezone)
+        entry = ledger_store.new_entry(
+            lines, kind="version", policy=pid, version=number, title=policy.title, posted_at=posted,
+            effective_date=effective, commit=tip, path=path, text_sha256=sha,
+            pdf_sha256=_pdf_sha256(version, settings), recorded_at=recorded, posted_zone=settings.timezone,
+            note=note)
+        new.append(entry)
+        lines.append(entry.to_line())
+        texts[sha] = ledger_store.text_bytes(policy)
+    for pid in dict.fromkeys(e.policy for e in entries):
+        last = [e for e in entries if e.policy == pid][-1]
+        if pid in at_tip or last.kind != "version":
+            continue
+        posted, note = _posted(tip_time, floor, recorded, f"{pid} withdrawal")
+        entry = ledger_store.new_entry(
+            lines, kind="withdrawn", policy=pid, version=None, title=last.title, posted_at=posted,
+            effective_date=posted.astimezone(day_zone).date(), commit=tip, path=last.path, text_sha256=None,
+            pdf_sha256=None, recorded_at=recorded, posted_zone=settings.timezone, note=note)
+        new.append(entry)
+        lines.append(entry.to_line())
+    return new, texts, seeded
+
+
+def _seed(settings: Settings, root: Path, lines: list[bytes], recorded: datetime):
+    """The ledger's first entries: every version the git history gives by today's rules, marked derived."""
+    policies = loader.load_all(settings.content_dir)
+    histories = read_all(policies, branch=settings.branch, timezone=settings.timezone,
+                         notice_days=settings.notice_days, today=settings.today, cache_dir=settings.cache_dir,
+                         config_file=settings.config_file)
+    versions = sorted((v for h in histories.values() for v in h.versions),
+                      key=lambda v: (v.posted_at, v.policy.id, v.number))
+    for v in versions:
+        h = histories[v.policy.id]
+        entry = ledger_store.new_entry(
+            lines, kind="version", policy=v.policy.id, version=v.number, title=v.policy.title,
+            posted_at=v.posted_at, effective_date=v.effective_date, commit=v.commit, path=h.path,
+            text_sha256=v.text_sha256, pdf_sha256=_pdf_sha256(v, settings), recorded_at=recorded,
+            posted_zone=v.posted_zone or settings.timezone, derived=True,
+            note="derived from the git history when the ledger was started")
+        lines.append(entry.to_line())
+        yield entry, v.policy
+
+
+def _pdf_sha256(version: PolicyVersion, settings: Settings) -> str | None:
+    """The SHA-256 of the version's PDF, as the build makes it (and caches it for the build)."""
+    if not settings.pdf:
+        return None
+    from .pdf.render import render_version  # WeasyPrint only when PDFs are wanted
+
+    return render_version(replace(version, source_text=""), settings).sha256

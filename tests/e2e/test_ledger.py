@@ -1,0 +1,253 @@
+"""The publication ledger, as the publish workflow runs it: `policy publish --push` after each
+push to main, then the build. Real repositories, a bare origin, clones that push, pinned dates.
+
+Each test is a scenario of issue 12; its assertions are what a reader of the site and an
+auditor see: URLs still served, numbers and dates unchanged, PDFs byte-identical.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gitrepo import GitRepo, mkdocs_build, policy_cli
+from hostile import policy_text
+
+MAIN = "content/privacy-policy.yaml"
+OTHER = "content/terms.yaml"
+SENTENCE = "Note that we generally record outbound calls for operational and"
+
+
+def publish(repo: GitRepo, now: str, *extra: str) -> subprocess.CompletedProcess:
+    result = _cli(repo, now, "publish", "--push", *extra)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def _cli(repo: GitRepo, now: str, *args: str) -> subprocess.CompletedProcess:
+    env_now = {"POLICY_NOW": now}
+    return subprocess.run([str(Path(__file__).resolve().parents[2] / ".venv/bin/policy"), *args],
+                          cwd=repo.path, capture_output=True, text=True, timeout=300,
+                          env={**_env(), **env_now})
+
+
+def _env() -> dict[str, str]:
+    from gitrepo import _base_env
+    return _base_env()
+
+
+def ledger_lines(repo: GitRepo, ref: str = "policy-ledger") -> list[dict]:
+    raw = repo.git("show", f"{ref}:ledger.jsonl")
+    return [json.loads(line) for line in raw.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def project(tmp_path) -> GitRepo:
+    """Two policies on main, pushed to a bare origin and published once (2 March)."""
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True, env=_env())
+    repo = GitRepo.project(tmp_path / "work", checklists=False, pdf=False)
+    repo.write(OTHER, policy_text("terms"))
+    repo.commit("Publish the policies", "2026-03-02T10:00:00+13:00")
+    repo.git("remote", "add", "origin", str(origin))
+    repo.git("push", "-q", "origin", "main")
+    publish(repo, "2026-03-02T10:03:00+13:00")
+    return repo
+
+
+def build(repo: GitRepo, tmp: Path, today: str) -> tuple[Path, subprocess.CompletedProcess]:
+    site = tmp / f"site-{today}"
+    result = mkdocs_build(repo.path, site, today=today, quiet=False)
+    return site, result
+
+
+def versions(site: Path, pid: str) -> list[dict]:
+    return json.loads((site / pid / "versions.json").read_text())["versions"]
+
+
+def test_the_first_run_seeds_the_ledger_from_history_once(project):
+    entries = ledger_lines(project)
+    assert [(e["policy"], e["version"], e["derived"]) for e in entries] == [
+        ("privacy-policy", 1, True), ("terms", 1, True)]
+    assert entries[0]["prev"] == "" and entries[1]["prev"] == hashlib.sha256(
+        project.git("show", "policy-ledger:ledger.jsonl").splitlines()[0].encode()).hexdigest()
+    # Pushed to origin, so every clone has it.
+    assert project.git("rev-parse", "origin/policy-ledger") == project.git("rev-parse", "policy-ledger")
+    again = publish(project, "2026-03-02T11:00:00+13:00")
+    assert "Nothing to post" in again.stdout and len(ledger_lines(project)) == 2
+
+
+def test_only_the_tip_of_a_rebase_merge_is_posted(project, tmp_path):
+    text = project.read(MAIN)
+    project.write_policy(text.replace(SENTENCE, "We may sell your personal information to anyone. " + SENTENCE))
+    project.commit("WIP: try something", "2026-03-05T09:00:00+13:00")
+    project.write_policy(text.replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    project.commit("Better wording", "2026-03-05T09:30:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    out = publish(project, "2026-03-05T09:31:00+13:00")
+    assert "privacy-policy version 2: posted 2026-03-05T09:30:00+13:00" in out.stdout
+    site, result = build(project, tmp_path, "2026-03-06")
+    assert result.returncode == 0, result.stderr
+    assert [v["version"] for v in versions(site, "privacy-policy")] == [1, 2]
+    for page in site.rglob("*.html"):
+        assert "sell your personal information" not in page.read_text()
+    # Anyone keeping versions.json or the feed keeps the ledger's head with it.
+    last = project.git("show", "policy-ledger:ledger.jsonl").splitlines()[-1]
+    head = hashlib.sha256(last.encode()).hexdigest()
+    for pid in ("privacy-policy", "terms"):
+        assert json.loads((site / pid / "versions.json").read_text())["ledger_head"] == head
+        assert f'<ledger:ledger head="{head}" />' in (site / pid / "feed.xml").read_text()
+
+
+@pytest.mark.parametrize("committed, posted, note", [
+    ("2001-01-01T10:00:00+13:00", "2026-03-05T10:00:00+13:00", "before the previous posting"),
+    ("2099-01-01T10:00:00+13:00", "2026-03-05T10:00:00+13:00", "in the future"),
+    ("2026-03-04T10:00:00+13:00", "2026-03-04T10:00:00+13:00", None),
+])
+def test_an_implausible_commit_date_is_not_an_effective_date(project, committed, posted, note):
+    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    project.commit("Edit", committed)
+    project.git("push", "-q", "origin", "main")
+    out = publish(project, "2026-03-05T10:00:00+13:00")
+    entry = ledger_lines(project)[-1]
+    assert entry["posted_at"] == posted
+    if note:
+        assert note in entry["note"] and note in out.stdout
+    else:
+        assert entry["note"] == ""
+
+
+def test_deleting_a_policy_withdraws_it_and_keeps_every_page(project, tmp_path):
+    before, result = build(project, tmp_path, "2026-03-03")
+    assert result.returncode == 0, result.stderr
+    pdf = before / "privacy-policy" / "v" / "1" / "index.html"
+    project.git("rm", "-q", MAIN)
+    project.commit("Remove the privacy policy", "2026-03-10T10:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    out = publish(project, "2026-03-10T10:01:00+13:00")
+    assert "privacy-policy withdrawn: posted 2026-03-10T10:00:00+13:00" in out.stdout
+    after, result = build(project, tmp_path, "2026-03-12")
+    assert result.returncode == 0, result.stderr
+    assert (after / "privacy-policy" / "v" / "1" / "index.html").read_text().count(SENTENCE) == \
+        pdf.read_text().count(SENTENCE) == 1
+    assert versions(after, "privacy-policy") == [
+        {**v, "status": "superseded", "superseded_on": "2026-03-10"} for v in versions(before, "privacy-policy")]
+    page = (after / "privacy-policy" / "index.html").read_text()
+    assert "This policy was withdrawn: it no longer applies from 10 March 2026." in page
+    assert (after / "privacy-policy" / "feed.xml").is_file()
+
+
+def test_a_rewritten_history_fails_the_build_and_the_verify(project, tmp_path):
+    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    project.commit("Edit", "2026-03-05T10:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    publish(project, "2026-03-05T10:01:00+13:00")
+    posted = project.head()
+    # Someone amends the published commit and force-pushes it.
+    project.write_policy(project.read(MAIN).replace("We record all", "We never record"))
+    project.git("commit", "-q", "--amend", "-am", "Quietly different", date="2026-03-05T10:00:00+13:00")
+    project.git("push", "-q", "--force", "origin", "main")
+    site, result = build(project, tmp_path, "2026-03-06")
+    assert result.returncode == 1
+    assert f"privacy-policy version 2 (posted 2026-03-05T10:00:00+13:00) came from commit {posted[:12]}" \
+        in result.stderr
+    assert "Traceback" not in result.stderr
+    verify = _cli(project, "2026-03-06T10:00:00+13:00", "ledger", "verify")
+    assert verify.returncode == 1 and posted[:12] in verify.stderr
+
+
+def test_an_edited_chain_is_detected(project, tmp_path):
+    """Someone "fixes" the first posting date on the ledger branch, as a careless edit would."""
+    raw = project.git("show", "policy-ledger:ledger.jsonl") + "\n"
+    forged = raw.replace("2026-03-02T10:00:00+13:00", "2026-02-01T10:00:00+13:00", 1)
+    assert forged != raw
+    project.git("checkout", "-q", "policy-ledger")
+    (project.path / "ledger.jsonl").write_text(forged)
+    project.git("commit", "-qam", "Fix a date", date="2026-03-03T10:00:00+13:00")
+    project.git("checkout", "-q", "main")
+    verify = _cli(project, "2026-03-06T10:00:00+13:00", "ledger", "verify")
+    assert verify.returncode == 1
+    assert "ledger.jsonl:2: the chain is broken" in verify.stderr
+    site, result = build(project, tmp_path, "2026-03-06")
+    assert result.returncode == 1 and "has been tampered with" in result.stderr
+
+
+def test_two_publishers_racing_both_land_without_force(project, tmp_path):
+    other = GitRepo(tmp_path / "other", init=False)
+    subprocess.run(["git", "clone", "-q", project.git("remote", "get-url", "origin"), str(other.path)],
+                   check=True, env=_env())
+    other.git("fetch", "-q", "origin", "policy-ledger:policy-ledger")
+    # main moves twice; each checkout publishes its own tip, the slower one second.
+    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    project.commit("Edit", "2026-03-05T10:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    other.git("pull", "-q", "origin", "main")
+    other.write(OTHER, policy_text("terms", body="We keep your information very safe."))
+    other.commit("Edit the terms", "2026-03-05T10:10:00+13:00")
+    other.git("push", "-q", "origin", "main")
+    project.git("pull", "-q", "origin", "main")
+    publish(other, "2026-03-05T10:11:00+13:00")
+    out = publish(project, "2026-03-05T10:12:00+13:00")
+    assert "Nothing to post" in out.stdout  # the other run already posted the same tip
+    entries = ledger_lines(project, "origin/policy-ledger")
+    assert [(e["policy"], e["version"]) for e in entries] == [
+        ("privacy-policy", 1), ("terms", 1), ("privacy-policy", 2), ("terms", 2)]
+
+
+def test_a_clone_without_the_ledger_still_builds_and_says_so(tmp_path):
+    repo = GitRepo.project(tmp_path / "work", checklists=False, pdf=False)
+    repo.commit("Publish", "2026-03-02T10:00:00+13:00")
+    site, result = build(repo, tmp_path, "2026-03-03")
+    assert result.returncode == 0, result.stderr
+    assert "No publication ledger ('policy-ledger') in this clone" in result.stderr
+    assert [v["version"] for v in versions(site, "privacy-policy")] == [1]
+
+
+def test_a_push_rejected_by_a_faster_publisher_is_fetched_rechecked_and_appended(project, tmp_path):
+    """The other run pushes its entry between this run's fetch and its push (a pre-push hook makes
+    that happen at exactly that moment); this run is rejected, fetches, re-checks, and appends."""
+    other = GitRepo(tmp_path / "other", init=False)
+    subprocess.run(["git", "clone", "-q", project.git("remote", "get-url", "origin"), str(other.path)],
+                   check=True, env=_env())
+    other.write(OTHER, policy_text("terms", body="We keep your information very safe."))
+    other.commit("Edit the terms", "2026-03-05T10:00:00+13:00")
+    other.git("push", "-q", "origin", "main")
+    project.git("pull", "-q", "origin", "main")
+    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    project.commit("Edit the privacy policy", "2026-03-05T10:10:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    other.git("fetch", "-q", "origin", "policy-ledger")
+    policy = Path(__file__).resolve().parents[2] / ".venv/bin/policy"
+    hook = project.path / ".git" / "hooks" / "pre-push"
+    hook.write_text(f"""#!/bin/sh
+[ -e "{tmp_path}/raced" ] && exit 0
+touch "{tmp_path}/raced"
+cd "{other.path}" && POLICY_NOW=2026-03-05T10:05:00+13:00 "{policy}" publish --push >/dev/null 2>&1
+exit 0
+""")
+    hook.chmod(0o755)
+    out = publish(project, "2026-03-05T10:11:00+13:00")
+    assert (tmp_path / "raced").exists()
+    assert "privacy-policy version 2" in out.stdout
+    entries = ledger_lines(project, "origin/policy-ledger")
+    assert [(e["policy"], e["version"]) for e in entries] == [
+        ("privacy-policy", 1), ("terms", 1), ("terms", 2), ("privacy-policy", 2)]
+    assert "(attempt 2)" in out.stdout
+
+
+def test_an_older_tip_never_undoes_a_later_posting(project, tmp_path):
+    stale = GitRepo(tmp_path / "stale", init=False)
+    subprocess.run(["git", "clone", "-q", project.git("remote", "get-url", "origin"), str(stale.path)],
+                   check=True, env=_env())
+    project.write(OTHER, policy_text("terms", body="We keep your information very safe."))
+    project.commit("Edit the terms", "2026-03-05T10:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    publish(project, "2026-03-05T10:01:00+13:00")
+    out = publish(stale, "2026-03-05T10:02:00+13:00")  # its main is the older tip
+    assert "Nothing to post" in out.stdout
+    assert [(e["policy"], e["version"]) for e in ledger_lines(project, "origin/policy-ledger")] == [
+        ("privacy-policy", 1), ("terms", 1), ("terms", 2)]
