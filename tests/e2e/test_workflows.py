@@ -142,8 +142,15 @@ def test_publish_deploys_on_merge_daily_and_by_hand_without_races():
     assert hour == "12" and 0 <= int(minute) < 60
     assert wf["concurrency"] == {"group": "pages", "cancel-in-progress": False}
     assert wf["permissions"] == {"contents": "read"}
-    build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
+    ledger, build, deploy = wf["jobs"]["ledger"], wf["jobs"]["build"], wf["jobs"]["deploy"]
     assert "permissions" not in build
+    # Only the ledger job may write, and what it runs is `policy publish --push`, before the build.
+    assert ledger["permissions"] == {"contents": "write"}
+    assert build["needs"] == "ledger"
+    assert [s["run"] for s in steps(ledger) if "policy publish" in s.get("run", "")] == [
+        ".venv/bin/policy publish --push"]
+    ledger_checkout = next(s for s in steps(ledger) if s.get("uses", "").startswith("actions/checkout@"))
+    assert ledger_checkout["with"]["fetch-depth"] == 0
     checkout = next(s for s in steps(build) if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
     assert any(s.get("uses", "").startswith("actions/upload-pages-artifact@") for s in steps(build))
