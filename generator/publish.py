@@ -8,15 +8,14 @@ request in between never become versions. A file that disappeared is withdrawn.
 from __future__ import annotations
 
 import os
-import posixpath
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone as tz
 from pathlib import Path
 
 from .content import loader
-from .errors import ContentError, HistoryError
+from .errors import HistoryError
 from .history import git as git_history
-from .history import gitstore, migrate
+from .history import gitstore
 from .history import ledger as ledger_store
 from .history.ledger import Entry, Ledger
 from .history.rules import zone
@@ -88,25 +87,8 @@ def _tip(root: Path, branch: str) -> tuple[str, datetime]:
 
 
 def _at_tip(root: Path, tip: str, settings: Settings) -> dict[str, tuple[Policy, str]]:
-    """Each policy file in the content folder at the tip: its id → (policy, path)."""
     folder = Path(settings.content_dir)
-    folder = folder if folder.is_absolute() else Path(settings.root) / folder
-    rel = folder.resolve().relative_to(root).as_posix()
-    proc = git_history.git(["ls-tree", "-z", "--name-only", tip, "--", rel + "/"], root)
-    paths = sorted(p for p in proc.stdout.decode().split("\0")
-                   if p.endswith((".yaml", ".yml")) and posixpath.dirname(p) == rel
-                   and not p.endswith(".schema.json"))
-    raw = git_history.read_files_at(root, [(tip, p) for p in paths])
-    out: dict[str, tuple[Policy, str]] = {}
-    for p in paths:
-        data = raw.get((tip, p))
-        if data is None:
-            continue
-        policy = migrate.read_policy(data, f"{p}@{tip[:12]}")
-        if policy.id in out:
-            raise ContentError(f"duplicate policy id '{policy.id}' (also in {out[policy.id][1]})", p)
-        out[policy.id] = (policy, p)
-    return out
+    return ledger_store.policies_at(root, tip, folder if folder.is_absolute() else Path(settings.root) / folder)
 
 
 def _posted(commit_time: datetime, floor: datetime | None, recorded: datetime, what: str) -> tuple[datetime, str]:
@@ -201,3 +183,51 @@ def _pdf_sha256(version: PolicyVersion, settings: Settings) -> str | None:
     from .pdf.render import render_version  # WeasyPrint only when PDFs are wanted
 
     return render_version(replace(version, source_text=""), settings).sha256
+
+
+@dataclass(frozen=True)
+class LedgerCheck:
+    """What `policy ledger verify` checked, and what it found wrong."""
+
+    book: Ledger
+    texts: int
+    pdfs: int
+    problems: tuple[str, ...]
+
+
+def verify_ledger(settings: Settings) -> LedgerCheck:
+    """Re-check the chain (on reading), every text's SHA-256, that the publishing branch still holds every
+    posted commit, and, with PDFs on, that each version's PDF is rebuilt with the SHA-256 recorded.
+
+    Raises:
+        HistoryError: there is no ledger, or the chain or a text was tampered with.
+    """
+    root = git_history.repo_root(settings.root)
+    book = ledger_store.read(root, settings.ledger_branch)
+    if book.ref is None:
+        raise HistoryError(f"no ledger branch '{settings.ledger_branch}' here (nor on origin): "
+                           "`policy publish` starts it")
+    shas = [e.text_sha256 for e in book.entries if e.text_sha256]
+    book.texts(shas)
+    problems = ledger_store.rewritten(book, git_history.resolve_branch(root, settings.branch))
+    pdfs = 0
+    if settings.pdf and not problems:
+        from .pdf.render import render_versions
+
+        histories = read_all(loader.load_all(settings.content_dir), branch=settings.branch,
+                             timezone=settings.timezone, notice_days=settings.notice_days, today=settings.today,
+                             cache_dir=settings.cache_dir, config_file=settings.config_file,
+                             ledger_branch=settings.ledger_branch)
+        wanted = [v for h in histories.values() for v in h.versions]
+        rendered = render_versions(wanted, settings)
+        for h in histories.values():
+            for v, posted in zip(h.versions, h.pdf_sha256s):
+                if posted is None:
+                    continue
+                pdfs += 1
+                made = rendered[(v.policy.id, v.number)].sha256
+                if made != posted:
+                    problems.append(f"{v.policy.id} version {v.number}: its PDF rebuilds with SHA-256 {made[:16]}, "
+                                    f"not the {posted[:16]} recorded when it was posted (a different rendering "
+                                    "stack? see requirements.lock and the system packages)")
+    return LedgerCheck(book, len(set(shas)), pdfs, tuple(problems))

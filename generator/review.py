@@ -12,6 +12,7 @@ from .content import checklists as checklist_loader
 from .content import loader
 from .content.loader import policy_from_text
 from .history import git as git_history
+from .history import ledger as ledger_store
 from .history import versions
 from .history.rules import PublicationRules, build_day
 from .model import Policy, PolicyVersion
@@ -101,7 +102,8 @@ def _staff_texts(old, new) -> list[tuple[str, str | None, str | None]]:
 
 def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
             timezone: str = "Pacific/Auckland", notice_days: int = 0,
-            today: date | None = None, config_file: Path | None = None) -> list[PolicyReport]:
+            today: date | None = None, config_file: Path | None = None,
+            ledger_branch: str | None = None) -> list[PolicyReport]:
     """Compare every policy in ``content_dir`` with its latest published version on ``base``.
 
     Args:
@@ -115,6 +117,8 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
         config_file: ``mkdocs.yml``: each published version's dates follow the time zone and
             notice period it was posted under, as on the site (``timezone`` and
             ``notice_days`` are for the new version).
+        ledger_branch: the publication ledger: when the clone has it, what was published
+            (numbers, dates, texts, which policies apply) is the ledger's, not ``base``'s history.
 
     Raises:
         ContentErrors: the edited YAML (or a checklist) is invalid.
@@ -126,12 +130,16 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
     hist = git_history.read_history(files, base)
     day = build_day(today, timezone)
     rules = PublicationRules.for_config(hist.root, config_file, timezone, notice_days)
+    book = ledger_store.read(hist.root, ledger_branch) if ledger_branch else None
     reports = []
     for policy, file in zip(policies, files):
         rel = file.resolve().relative_to(hist.root).as_posix()
         revisions = hist.revisions.get(rel, [])
-        past = versions.build_versions(policy, revisions, hist.blobs, timezone=timezone,
-                                       notice_days=notice_days, today=day, path=rel, rules=rules)
+        if book is not None and book.versions_of(policy.id):
+            past = versions.from_ledger(policy, book, policy.id, today=day, path=rel, sources={})
+        else:
+            past = versions.build_versions(policy, revisions, hist.blobs, timezone=timezone,
+                                           notice_days=notice_days, today=day, path=rel, rules=rules)
         published = past.latest
         old = published.policy if published else None
         # Training is not in the published text; it comes from the file at the tip of
@@ -148,6 +156,23 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
     return reports
 
 
+def withdrawals(content_dir: Path, policies: list[Policy], *, base: str,
+                ledger_branch: str | None = None) -> list[tuple[str, str]]:
+    """``(id, title)`` of each published policy that the working tree no longer has: merged, it is withdrawn.
+
+    Published means applying in the ledger when the clone has one, else present on ``base``.
+    """
+    root = git_history.repo_root(content_dir)
+    here = {p.id for p in policies}
+    book = ledger_store.read(root, ledger_branch) if ledger_branch else None
+    if book is not None and book.ref is not None:
+        published = {pid: e.title for pid, e in ledger_store.applying(book).items()}
+    else:
+        commit = git_history.git(["rev-parse", git_history.resolve_branch(root, base)], root).stdout.decode().strip()
+        published = {pid: p.title for pid, (p, _) in ledger_store.policies_at(root, commit, Path(content_dir)).items()}
+    return [(pid, title) for pid, title in published.items() if pid not in here]
+
+
 def _load_checklists(checklists_dir: Path | None, policies: list[Policy]) -> list:
     if checklists_dir is None or not Path(checklists_dir).is_dir():
         return []
@@ -155,6 +180,22 @@ def _load_checklists(checklists_dir: Path | None, policies: list[Policy]) -> lis
 
 
 # ---------------------------------------------------------------- wording
+
+
+MERGED_ONLY = ("Only the merged result is posted, whatever the merge method (merge commit, squash or "
+               "rebase): the commits in between never become versions.")
+
+
+def withdrawal_lines(gone: list[tuple[str, str]], *, markdown: bool) -> list[str]:
+    """What merging does to policies whose files are gone (empty when none)."""
+    if not gone:
+        return []
+    out = ["## Withdrawn on merge", ""] if markdown else ["Withdrawn on merge:"]
+    for pid, title in gone:
+        name = f"**{md_attr(pid)}** ({md_attr(title)})" if markdown else f"{pid} ({title})"
+        out.append(("- " if markdown else "  - ") + f"{name} will be withdrawn: its file is gone. Its pages, "
+                   "PDFs and feed stay, marked as no longer applying from the day the merge is posted.")
+    return out + [""]
 
 
 def on_merge(r: PolicyReport) -> str:
@@ -231,18 +272,18 @@ def training_section(impact: TrainingImpact, *, markdown: bool) -> list[str]:
 # ---------------------------------------------------------------- formats
 
 
-def render_markdown(reports: list[PolicyReport]) -> str:
+def render_markdown(reports: list[PolicyReport], gone: list[tuple[str, str]] = ()) -> str:
     """GitHub-flavoured Markdown for the pull request comment and the job summary."""
-    if len(reports) == 1 and reports[0].quiet:
+    if len(reports) == 1 and reports[0].quiet and not gone:
         return NO_CHANGE + "\n"
-    out: list[str] = []
+    out: list[str] = withdrawal_lines(list(gone), markdown=True)
     for r in reports:
         out.append(f"## {md_attr(r.policy.title)} (`{r.path}`)")
         out.append("")
         if not r.changed:
             out += [NO_CHANGE, ""]
         else:
-            out += [f"**{md_attr(on_merge(r))}**", "", md_attr(compared_with(r)), ""]
+            out += [f"**{md_attr(on_merge(r))}**", "", md_attr(compared_with(r)), "", MERGED_ONLY, ""]
             if r.published is not None:
                 label = f"version {r.published.number}"
                 out.append(changes_markdown(r.diff, old_label=label, new_label="this change", new_url=None,
@@ -269,11 +310,11 @@ def _indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + ln if ln else "" for ln in text.split("\n"))
 
 
-def render_text(reports: list[PolicyReport]) -> str:
+def render_text(reports: list[PolicyReport], gone: list[tuple[str, str]] = ()) -> str:
     """Plain text for a terminal."""
-    if len(reports) == 1 and reports[0].quiet:
+    if len(reports) == 1 and reports[0].quiet and not gone:
         return NO_CHANGE + "\n"
-    out: list[str] = []
+    out: list[str] = withdrawal_lines(list(gone), markdown=False)
     for r in reports:
         out.append(f"{r.policy.title} ({r.path})")
         if not r.changed:
@@ -281,7 +322,7 @@ def render_text(reports: list[PolicyReport]) -> str:
             out += training_section(r.impact, markdown=False)
             out += staff_section(r.staff, markdown=False)
             continue
-        out += [on_merge(r), compared_with(r), ""]
+        out += [on_merge(r), compared_with(r), MERGED_ONLY, ""]
         if r.diff.metadata:
             out.append("Policy details:")
             for f in r.diff.metadata:

@@ -42,6 +42,7 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
     for p in policies:
         clauses = sum(1 for _ in p.walk())
         click.echo(f"{p.source.path}: ok ({p.title}, {clauses} clauses)")
+    _warn_withdrawals(content_dir, policies)
     # Staff checklists: checked against the policies just loaded.
     if checklists_dir is None:
         checklists_dir = Path("checklists") if Path("checklists").is_dir() else None
@@ -56,6 +57,24 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
     for c in found:
         questions = len(c.question_ids())
         click.echo(f"{c.source.path}: ok ({c.title}, {len(c.items)} items, {questions} questions)")
+
+
+def _warn_withdrawals(content_dir: Path, policies: list) -> None:
+    """A published policy whose file is gone is withdrawn once merged: say so before that happens."""
+    from .. import review
+    from .mkdocs_yml import settings_from_config_file
+
+    if not Path("mkdocs.yml").is_file():
+        return
+    try:
+        settings = settings_from_config_file(Path("mkdocs.yml"))
+        gone = review.withdrawals(content_dir, policies, base=settings.branch,
+                                  ledger_branch=settings.ledger_branch)
+    except PolicyError:
+        return  # not a clone of a published site: nothing can be withdrawn
+    for pid, title in gone:
+        click.echo(f"warning: {pid} ({title}) will be withdrawn when this is merged: its file is gone "
+                   "(its pages stay, marked as no longer applying)", err=True)
 
 
 def _warn(warnings: list) -> None:
@@ -199,11 +218,14 @@ def diff_command(base: str | None, fmt: str, config_file: Path) -> None:
         settings = settings_from_config_file(config_file)
         reports = review.compare(
             settings.content_dir, base=base or settings.branch, checklists_dir=settings.checklists_dir,
-            timezone=settings.timezone, notice_days=settings.notice_days, config_file=settings.config_file)
+            timezone=settings.timezone, notice_days=settings.notice_days, config_file=settings.config_file,
+            ledger_branch=settings.ledger_branch)
+        gone = review.withdrawals(settings.content_dir, [r.policy for r in reports], base=base or settings.branch,
+                                  ledger_branch=settings.ledger_branch)
     except PolicyError as e:
         fail(e)
     render = review.render_markdown if fmt == "markdown" else review.render_text
-    click.echo(render(reports), nl=False)
+    click.echo(render(reports, gone), nl=False)
 
 
 @main.command("export")
@@ -287,31 +309,24 @@ def ledger_group() -> None:
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("mkdocs.yml"), show_default=True, help="The mkdocs.yml that names the ledger branch.")
 def ledger_verify(config_file: Path) -> None:
-    """Re-check the whole chain, every text's hash, and that the publishing branch still holds each post."""
-    from ..history import git as git_history
-    from ..history import ledger as ledger_store
+    """Re-check the whole chain, every text's and PDF's hash, and that the publishing branch still holds each post."""
+    from ..publish import verify_ledger
     from .mkdocs_yml import settings_from_config_file
 
     try:
         if not config_file.is_file():
             raise PolicyError(f"{config_file}: no such file (pass --config)")
         settings = settings_from_config_file(config_file)
-        root = git_history.repo_root(settings.root)
-        book = ledger_store.read(root, settings.ledger_branch)
-        if book.ref is None:
-            raise PolicyError(f"no ledger branch '{settings.ledger_branch}' here (nor on origin): "
-                              "`policy publish` starts it")
-        shas = [e.text_sha256 for e in book.entries if e.text_sha256]
-        book.texts(shas)
-        problems = ledger_store.rewritten(book, git_history.resolve_branch(root, settings.branch))
+        done = verify_ledger(settings)
     except PolicyError as e:
         fail(e)
+    book = done.book
     versions = sum(1 for e in book.entries if e.kind == "version")
     click.echo(f"{book.ref}: {len(book.entries)} entries chained, {versions} versions of "
-               f"{len(book.policy_ids())} policies, {len(set(shas))} texts match their SHA-256, "
+               f"{len(book.policy_ids())} policies, {done.texts} texts and {done.pdfs} PDFs match their SHA-256, "
                f"head {book.head[:16]}")
-    if problems:
-        for p in problems:
+    if done.problems:
+        for p in done.problems:
             click.echo(f"error: {p}", err=True)
         sys.exit(1)
     click.echo(f"Every posted commit is still on '{settings.branch}'.")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -207,6 +208,39 @@ def rewritten(ledger: Ledger, branch_ref: str) -> list[str]:
                        f"rebase of published commits). The ledger keeps the published text; restore the "
                        f"branch so that it contains {e.commit[:12]} again (README: \"A rejected history "
                        "rewrite\").")
+    return out
+
+
+def policies_at(root: Path, commit: str, folder: Path) -> dict[str, tuple[Policy, str]]:
+    """Each policy file directly in ``folder`` at ``commit``: its id → (public text, path).
+
+    Raises:
+        ContentError: a file cannot be read as a policy, or two share an id.
+    """
+    rel = folder.resolve().relative_to(root).as_posix()
+    proc = git_history.git(["ls-tree", "-z", "--name-only", commit, "--", rel + "/"], root)
+    paths = sorted(p for p in proc.stdout.decode().split("\0")
+                   if p.endswith((".yaml", ".yml")) and posixpath.dirname(p) == rel)
+    raw = git_history.read_files_at(root, [(commit, p) for p in paths])
+    out: dict[str, tuple[Policy, str]] = {}
+    for p in paths:
+        data = raw.get((commit, p))
+        if data is None:
+            continue
+        policy = migrate.read_policy(data, f"{p}@{commit[:12]}")
+        if policy.id in out:
+            raise ContentError(f"duplicate policy id '{policy.id}' (also in {out[policy.id][1]})", p)
+        out[policy.id] = (policy, p)
+    return out
+
+
+def applying(book: Ledger) -> dict[str, Entry]:
+    """The policies the ledger says apply (not withdrawn): id → its last version entry."""
+    out = {}
+    for pid in book.policy_ids():
+        mine = book.of(pid)
+        if mine[-1].kind == "version":
+            out[pid] = mine[-1]
     return out
 
 

@@ -42,6 +42,8 @@ class PolicyHistory:
     """The day its file's removal was posted (it no longer applies from then); ``None`` if it applies."""
     ledger_head: str = ""
     """The ledger's head when the versions were read from it."""
+    pdf_sha256s: tuple[str | None, ...] = ()
+    """The PDF SHA-256 the ledger recorded for each version (by number - 1); empty without a ledger."""
 
     @property
     def shown(self) -> PolicyVersion | None:
@@ -194,7 +196,7 @@ def from_ledger(current: Policy | None, ledger: Ledger, policy_id: str, *, today
                               source_text=(sources.get((e.commit, e.path)) or b"").decode("utf-8", "replace"))
                 for e in entries]
     history = _with_draft(current, _statuses(versions, today), today, path, from_ledger=True, policy_id=policy_id)
-    history = replace(history, ledger_head=ledger.head)
+    history = replace(history, ledger_head=ledger.head, pdf_sha256s=tuple(e.pdf_sha256 for e in entries))
     gone = ledger.withdrawn(policy_id) if current is None else None
     if gone is None:
         return history

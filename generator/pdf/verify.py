@@ -76,7 +76,8 @@ def _title(text: bytes) -> str:
     return title if isinstance(title, str) else ""
 
 
-def _genuine(path: str, title: str, pid: str, number: int, effective: str, status: str, url: str) -> Verdict:
+def _genuine(path: str, title: str, pid: str, number: int, effective: str, status: str, url: str,
+             source: str = "") -> Verdict:
     when = effective
     try:
         when = f"{long_date(date.fromisoformat(effective))} ({effective})"
@@ -87,6 +88,8 @@ def _genuine(path: str, title: str, pid: str, number: int, effective: str, statu
              f"  effective {when}" + (f", {status.replace('-', ' ')}" if status else "")]
     if url:
         lines.append(f"  {url}")
+    if source:
+        lines.append(f"  its SHA-256 is the one {source} recorded when it was posted")
     return Verdict(True, "\n".join(lines))
 
 
@@ -146,9 +149,15 @@ def verify_against_site(path: Path, site_dir: Path) -> Verdict:
 def verify_against_history(path: Path, settings: Settings) -> Verdict:
     """Rebuild the PDF the version it claims to be would have (bytes are reproducible) and compare."""
     sha, claim = _examine(path)
-    # The build's own reading of the history: each version's dates follow the mkdocs.yml
-    # it was posted under, and are on its PDF's cover.
+    # The build's own reading of the history (the ledger when there is one, withdrawn
+    # policies included): each version's dates are on its PDF's cover.
     histories = read_for(settings, load_all(settings.content_dir))
+    # The ledger recorded each PDF's SHA-256 when it was posted: no rendering needed.
+    for h in histories.values():
+        for v in h.versions:
+            if _posted_pdf(h, v) == sha:
+                return _genuine(str(path), v.policy.title, v.policy.id, v.number, v.effective_date.isoformat(),
+                                _status(h, v), version_url(settings.site_url, v), "the publication ledger")
     claimed = []
     if claim is not None and claim.policy_id in histories:
         claimed = [v for v in histories[claim.policy_id].versions if v.number == claim.number]
@@ -158,12 +167,25 @@ def verify_against_history(path: Path, settings: Settings) -> Verdict:
     for v in candidates:
         if rendered[(v.policy.id, v.number)].sha256 == sha:
             return _genuine(str(path), v.policy.title, v.policy.id, v.number,
-                            v.effective_date.isoformat() if v.effective_date else "", v.status,
-                            version_url(settings.site_url, v))
+                            v.effective_date.isoformat() if v.effective_date else "",
+                            _status(histories[v.policy.id], v), version_url(settings.site_url, v))
     if claimed:
         v = claimed[0]
         return _not_that_version(str(path), claim, v.text_sha256, rendered[(v.policy.id, v.number)].sha256, sha)
     return _unpublished(str(path), claim, ", ".join(sorted(histories)) or "no policy")
+
+
+def _status(history, v) -> str:
+    """``superseded``, ``in-force``…; ``withdrawn`` for the last version of a withdrawn policy."""
+    if history.withdrawn_on is not None and v.number == len(history.versions):
+        return f"withdrawn on {long_date(history.withdrawn_on)}"
+    return v.status
+
+
+def _posted_pdf(history, v) -> str | None:
+    """The PDF SHA-256 the ledger recorded for ``v`` (``None`` without a ledger or PDFs)."""
+    hashes = history.pdf_sha256s
+    return hashes[v.number - 1] if 0 < v.number <= len(hashes) else None
 
 
 def _examine(path: Path) -> tuple[str, Claim | None]:

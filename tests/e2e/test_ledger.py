@@ -251,3 +251,55 @@ def test_an_older_tip_never_undoes_a_later_posting(project, tmp_path):
     assert "Nothing to post" in out.stdout
     assert [(e["policy"], e["version"]) for e in ledger_lines(project, "origin/policy-ledger")] == [
         ("privacy-policy", 1), ("terms", 1), ("terms", 2)]
+
+
+def test_a_withdrawn_policys_pdf_is_still_genuine_from_the_ledger(tmp_path):
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True, env=_env())
+    repo = GitRepo.project(tmp_path / "work", checklists=False)
+    repo.write(OTHER, policy_text("terms"))
+    repo.commit("Publish the policies", "2026-03-02T10:00:00+13:00")
+    repo.git("remote", "add", "origin", str(origin))
+    repo.git("push", "-q", "origin", "main")
+    publish(repo, "2026-03-02T10:03:00+13:00")
+    posted = {e["policy"]: e["pdf_sha256"] for e in ledger_lines(repo)}
+    before, result = build(repo, tmp_path, "2026-03-03")
+    assert result.returncode == 0, result.stderr
+    pdf = before / "terms" / "v" / "1" / "terms-v1.pdf"
+    assert hashlib.sha256(pdf.read_bytes()).hexdigest() == posted["terms"]
+    repo.git("rm", "-q", OTHER)
+    repo.commit("Withdraw the terms", "2026-03-10T10:00:00+13:00")
+    repo.git("push", "-q", "origin", "main")
+    publish(repo, "2026-03-10T10:01:00+13:00")
+    after, result = build(repo, tmp_path, "2026-03-12")
+    assert result.returncode == 0, result.stderr
+    assert (after / "terms" / "v" / "1" / "terms-v1.pdf").read_bytes() == pdf.read_bytes()
+    verdict = _cli(repo, "2026-03-12T10:00:00+13:00", "verify", str(pdf))
+    assert verdict.returncode == 0, verdict.stderr
+    assert "genuine" in verdict.stdout and "withdrawn on 10 March 2026" in verdict.stdout
+    assert "the publication ledger recorded" in verdict.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_check_and_diff_say_a_deleted_policy_will_be_withdrawn(project, fmt):
+    project.branch("remove")
+    project.git("rm", "-q", OTHER)
+    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    check = _cli(project, "2026-03-05T10:00:00+13:00", "check")
+    assert check.returncode == 0
+    assert "warning: terms (Hostile policy) will be withdrawn when this is merged" in check.stderr
+    diff = _cli(project, "2026-03-05T10:00:00+13:00", "diff", "--format", fmt)
+    assert diff.returncode == 0, diff.stderr
+    assert "will be withdrawn: its file is gone" in diff.stdout
+    assert "Only the merged result is posted, whatever the merge method" in diff.stdout
+    assert "Compared with version 1" in diff.stdout
+
+
+def test_ledger_verify_rebuilds_every_pdf_with_its_recorded_hash(tmp_path):
+    repo = GitRepo.project(tmp_path / "work", checklists=False)
+    repo.commit("Publish", "2026-03-02T10:00:00+13:00")
+    out = _cli(repo, "2026-03-02T10:03:00+13:00", "publish")
+    assert out.returncode == 0, out.stderr
+    verify = _cli(repo, "2026-03-03T10:00:00+13:00", "ledger", "verify")
+    assert verify.returncode == 0, verify.stderr
+    assert "1 entries chained, 1 versions of 1 policies, 1 texts and 1 PDFs match their SHA-256" in verify.stdout
