@@ -49,6 +49,7 @@ def _base_env() -> dict[str, str]:
     })
     env.pop("SOURCE_DATE_EPOCH", None)
     env.pop("POLICY_TODAY", None)
+    env.pop("POLICY_NOW", None)
     return env
 
 
@@ -190,13 +191,16 @@ def mkdocs_build(project: Path, site: Path, *, today: str | None = None, strict:
     return subprocess.run(args, cwd=project, env=full, capture_output=True, text=True, timeout=300)
 
 
-def policy_cli(project: Path, *args: str, today: str | None = None) -> subprocess.CompletedProcess:
-    """Run the ``policy`` command in ``project``."""
+def policy_cli(project: Path, *args: str, today: str | None = None,
+               now: str | None = None) -> subprocess.CompletedProcess:
+    """Run the ``policy`` command in ``project``; ``now`` pins the time ``policy publish`` records."""
     full = _base_env()
     if today:
         full["POLICY_TODAY"] = today
+    if now:
+        full["POLICY_NOW"] = now
     return subprocess.run([str(POLICY), *args], cwd=project, env=full, capture_output=True, text=True,
-                          timeout=120)
+                          timeout=300)
 
 
 def policy_yaml(clauses: Mapping[str, str | dict], *, policy_id: str = "privacy-policy",

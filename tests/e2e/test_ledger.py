@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gitrepo import GitRepo, mkdocs_build, policy_cli
+from gitrepo import GitRepo, _base_env, mkdocs_build, policy_cli
 from hostile import policy_text
 
 MAIN = "content/privacy-policy.yaml"
@@ -29,14 +29,10 @@ def publish(repo: GitRepo, now: str, *extra: str) -> subprocess.CompletedProcess
 
 
 def _cli(repo: GitRepo, now: str, *args: str) -> subprocess.CompletedProcess:
-    env_now = {"POLICY_NOW": now}
-    return subprocess.run([str(Path(__file__).resolve().parents[2] / ".venv/bin/policy"), *args],
-                          cwd=repo.path, capture_output=True, text=True, timeout=300,
-                          env={**_env(), **env_now})
+    return policy_cli(repo.path, *args, now=now)
 
 
 def _env() -> dict[str, str]:
-    from gitrepo import _base_env
     return _base_env()
 
 
