@@ -13,7 +13,7 @@ from .render.urls import policy_src
 from .settings import Settings
 from .site import feed
 from .site import versions_json
-from .site.pages import build_archive, policy_pages, versions_file
+from .site.pages import build_archive, moved_pages, policy_pages, versions_file
 from .site.structure import Output, Page, PdfStats, SiteModel
 from .training.pages import training_site
 
@@ -65,7 +65,12 @@ def gather(settings: Settings) -> SiteModel:
         archives[policy.id] = archive
         pages.extend(policy_pages(archive, convert))
         outputs.append(Output(f"{policy.id}/{versions_json.FILE_NAME}", versions_file(archive).to_bytes()))
-        outputs.append(Output(f"{policy.id}/feed.xml", feed.atom(archive, site_name=settings.site_name)))
+        atom = feed.atom(archive, site_name=settings.site_name)
+        outputs.append(Output(f"{policy.id}/feed.xml", atom))
+        for old in histories[policy.id].previous_ids:
+            outputs.extend(Output(path, data) for path, data in moved_pages(archive, old))
+            outputs.append(Output(f"{old}/{versions_json.FILE_NAME}", versions_file(archive).to_bytes()))
+            outputs.append(Output(f"{old}/feed.xml", atom))
         gone = histories[policy.id].withdrawn_on
         entries.append({"title": policy.title, "url": policy_src(policy.id),
                         "line": f"{policy.organisation} · {policy.jurisdiction}"

@@ -112,6 +112,8 @@ class Policy:
     clauses: tuple[Clause, ...]
     source: Source | None = None
     schema_version: int = 1
+    previous_ids: tuple[str, ...] = ()
+    """Ids this policy was published under before: its history continues them (not public text)."""
 
     def walk(self) -> Iterator[tuple[str, Clause, int]]:
         """Yield ``(number, clause, depth)`` for every clause in reading order."""

@@ -123,36 +123,48 @@ def _plan(settings: Settings, root: Path, book: Ledger) -> tuple[list[Entry], di
     at_tip = _at_tip(root, tip, settings)
     floor = max((e.posted_at for e in entries), default=None)
     day_zone = zone(settings.timezone)
+    def add(entry: Entry) -> None:
+        new.append(entry)
+        entries.append(entry)
+        lines.append(entry.to_line())
+
     for pid, (policy, path) in at_tip.items():
-        mine = [e for e in entries if e.policy == pid]
-        versions = [e for e in mine if e.kind == "version"]
+        posted, note = _posted(tip_time, floor, recorded, f"{pid}")
+        if not any(e.policy == pid for e in entries):
+            # A new id that declares the old one in previous_ids continues its history.
+            for old in policy.previous_ids:
+                theirs = [e for e in entries if e.policy == old]
+                if theirs and theirs[-1].kind == "version" and old not in at_tip:
+                    add(ledger_store.new_entry(
+                        lines, kind="renamed", policy=old, version=None, title=theirs[-1].title, posted_at=posted,
+                        effective_date=posted.astimezone(day_zone).date(), commit=tip, path=theirs[-1].path,
+                        text_sha256=None, pdf_sha256=None, recorded_at=recorded, posted_zone=settings.timezone,
+                        note=note, renamed_to=pid))
+        view = Ledger(root, None, None, tuple(lines), tuple(entries))
+        history = view.versions_of(pid)
+        own = view.of(pid)
         sha = policy.text_sha256()
-        if mine and mine[-1].kind == "version" and mine[-1].text_sha256 == sha:
+        if own and own[-1].kind == "version" and own[-1].text_sha256 == sha:
             continue
-        number = len(versions) + 1
-        posted, note = _posted(tip_time, floor, recorded, f"{pid} version {number}")
+        number = len(history) + 1
         effective = posted.astimezone(day_zone).date() + timedelta(days=settings.notice_days)
         version = PolicyVersion(number, policy, tip, posted, effective, "in-force", text_sha256=sha,
                                 posted_zone=settings.timezone)
-        entry = ledger_store.new_entry(
+        add(ledger_store.new_entry(
             lines, kind="version", policy=pid, version=number, title=policy.title, posted_at=posted,
             effective_date=effective, commit=tip, path=path, text_sha256=sha,
             pdf_sha256=_pdf_sha256(version, settings), recorded_at=recorded, posted_zone=settings.timezone,
-            note=note)
-        new.append(entry)
-        lines.append(entry.to_line())
+            note=note))
         texts[sha] = ledger_store.text_bytes(policy)
     for pid in dict.fromkeys(e.policy for e in entries):
         last = [e for e in entries if e.policy == pid][-1]
         if pid in at_tip or last.kind != "version":
             continue
         posted, note = _posted(tip_time, floor, recorded, f"{pid} withdrawal")
-        entry = ledger_store.new_entry(
+        add(ledger_store.new_entry(
             lines, kind="withdrawn", policy=pid, version=None, title=last.title, posted_at=posted,
             effective_date=posted.astimezone(day_zone).date(), commit=tip, path=last.path, text_sha256=None,
-            pdf_sha256=None, recorded_at=recorded, posted_zone=settings.timezone, note=note)
-        new.append(entry)
-        lines.append(entry.to_line())
+            pdf_sha256=None, recorded_at=recorded, posted_zone=settings.timezone, note=note))
     return new, texts, seeded
 
 

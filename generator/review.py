@@ -163,7 +163,7 @@ def withdrawals(content_dir: Path, policies: list[Policy], *, base: str,
     Published means applying in the ledger when the clone has one, else present on ``base``.
     """
     root = git_history.repo_root(content_dir)
-    here = {p.id for p in policies}
+    here = {p.id for p in policies} | {old for p in policies for old in p.previous_ids}
     book = ledger_store.read(root, ledger_branch) if ledger_branch else None
     if book is not None and book.ref is not None:
         published = {pid: e.title for pid, e in ledger_store.applying(book).items()}

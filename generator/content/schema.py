@@ -97,6 +97,10 @@ class PolicyIn(_Strict):
         description="BCP 47 language tag, e.g. en-NZ.")
     contact: AddressIn = Field(description="Contact for questions, requests and complaints.")
     clauses: Annotated[list[ClauseIn], Field(min_length=1)] = Field(description="The clauses, in order.")
+    previous_ids: list[Slug] = Field(
+        default_factory=list,
+        description="Ids this policy was published under before. Its versions continue their history, and "
+                    "their addresses lead here; without it, changing the id withdraws the old policy.")
 
 
 def json_schema() -> dict:

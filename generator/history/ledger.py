@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ from . import migrate
 BRANCH = "policy-ledger"
 FILE = "ledger.jsonl"
 TEXTS = "texts"
-KINDS = ("version", "withdrawn")
+KINDS = ("version", "withdrawn", "renamed")
 
 
 def _hash(line: bytes) -> str:
@@ -47,7 +47,8 @@ class Entry:
     """One line of the ledger."""
 
     kind: str
-    """``version`` (a text posted) or ``withdrawn`` (its file removed, posted)."""
+    """``version`` (a text posted), ``withdrawn`` (its file removed, posted) or ``renamed`` (its history
+    continues under ``renamed_to``, which declared it in ``previous_ids``)."""
     policy: str
     version: int | None
     title: str
@@ -67,6 +68,7 @@ class Entry:
     """Seeded from the git history when the ledger was started, not posted through it."""
     note: str = ""
     """Why ``posted_at`` is the time of recording rather than the commit's time."""
+    renamed_to: str = ""
 
     def to_line(self) -> bytes:
         data: dict[str, Any] = {
@@ -75,6 +77,7 @@ class Entry:
             "commit": self.commit, "path": self.path, "text_sha256": self.text_sha256,
             "pdf_sha256": self.pdf_sha256, "recorded_at": self.recorded_at.isoformat(), "prev": self.prev,
             "posted_zone": self.posted_zone, "derived": self.derived, "note": self.note,
+            "renamed_to": self.renamed_to,
         }
         return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
@@ -86,7 +89,7 @@ class Entry:
                        datetime.fromisoformat(d["posted_at"]), date.fromisoformat(d["effective_date"]),
                        d["commit"], d["path"], d["text_sha256"], d["pdf_sha256"],
                        datetime.fromisoformat(d["recorded_at"]), d["prev"], d.get("posted_zone", ""),
-                       bool(d.get("derived", False)), d.get("note", ""))
+                       bool(d.get("derived", False)), d.get("note", ""), d.get("renamed_to", ""))
         except (ValueError, KeyError, TypeError) as e:
             raise HistoryError(f"{where}: not a ledger entry ({e})") from None
 
@@ -112,10 +115,27 @@ class Ledger:
         return [e for e in self.entries if e.policy == policy_id]
 
     def versions_of(self, policy_id: str) -> list[Entry]:
-        return [e for e in self.entries if e.policy == policy_id and e.kind == "version"]
+        """Every version of ``policy_id``'s history: those of the ids renamed into it, then its own."""
+        out: list[Entry] = []
+        for e in self.entries:
+            if e.kind == "renamed" and e.renamed_to == policy_id:
+                out.extend(self.versions_of(e.policy))
+            elif e.kind == "version" and e.policy == policy_id:
+                out.append(e)
+        return sorted(out, key=lambda e: e.version or 0)
+
+    def previous_ids(self, policy_id: str) -> list[str]:
+        """The ids whose history continues as ``policy_id`` (their addresses lead to it)."""
+        out = []
+        for e in self.entries:
+            if e.kind == "renamed" and e.renamed_to == policy_id:
+                out.extend([e.policy, *self.previous_ids(e.policy)])
+        return out
 
     def policy_ids(self) -> list[str]:
-        return list(dict.fromkeys(e.policy for e in self.entries))
+        """Every id with a history of its own (not renamed into another)."""
+        ids = dict.fromkeys(e.policy for e in self.entries)
+        return [pid for pid in ids if self.of(pid)[-1].kind != "renamed"]
 
     def withdrawn(self, policy_id: str) -> Entry | None:
         """The withdrawal in effect for ``policy_id`` (its last entry), if it is withdrawn."""
@@ -158,6 +178,8 @@ class Ledger:
                 if e.version != expected:
                     problems.append(f"{FILE}:{n}: {e.policy} version {e.version} follows version {expected - 1}")
                 numbers[e.policy] = e.version or expected
+            elif e.kind == "renamed":  # the new id continues the numbering
+                numbers[e.renamed_to] = max(numbers.get(e.renamed_to, 0), numbers.get(e.policy, 0))
             prev = _hash(line)
         return problems
 
@@ -228,6 +250,11 @@ def policies_at(root: Path, commit: str, folder: Path) -> dict[str, tuple[Policy
         if data is None:
             continue
         policy = migrate.read_policy(data, f"{p}@{commit[:12]}")
+        if not policy.previous_ids:  # not public text, so the reader skips it: read it here
+            found = migrate.load_data(data, p)
+            ids = found.get("previous_ids") if isinstance(found, dict) else None
+            if isinstance(ids, list):
+                policy = replace(policy, previous_ids=tuple(i for i in ids if isinstance(i, str)))
         if policy.id in out:
             raise ContentError(f"duplicate policy id '{policy.id}' (also in {out[policy.id][1]})", p)
         out[policy.id] = (policy, p)

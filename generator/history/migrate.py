@@ -195,6 +195,8 @@ def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VE
         clauses=top,
         source=Source(path, 1),
         schema_version=data.get("schema_version", target),
+        previous_ids=tuple(i for i in (data.get("previous_ids") or ()) if isinstance(i, str))
+        if isinstance(data.get("previous_ids"), list) else (),
     )
 
 

@@ -42,6 +42,10 @@ class PolicyHistory:
     """The day its file's removal was posted (it no longer applies from then); ``None`` if it applies."""
     ledger_head: str = ""
     """The ledger's head when the versions were read from it."""
+    previous_ids: tuple[str, ...] = ()
+    """Ids this policy's earlier versions were posted under: their addresses lead here."""
+    split_off: tuple["PolicyHistory", ...] = ()
+    """Earlier ids of the same file (its policy's ``id`` was changed): withdrawn policies of their own."""
     pdf_sha256s: tuple[str | None, ...] = ()
     """The PDF SHA-256 the ledger recorded for each version (by number - 1); empty without a ledger."""
 
@@ -163,7 +167,37 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
                                       effective_date=effective, status="", text_sha256=sha,
                                       source_text=blobs[rev.blob].decode("utf-8", "replace"),
                                       posted_zone=posted_zone))
+    if current is not None and any(v.policy.id != current.id for v in versions):
+        return _split_by_id(current, versions, today, path, tuple(warnings))
     return _with_draft(current, _statuses(versions, today), today, path, tuple(warnings))
+
+
+def _split_by_id(current: Policy, versions: list[PolicyVersion], today: date, path: str,
+                 warnings: tuple[str, ...]) -> PolicyHistory:
+    """A file whose policy changed its ``id``: each id is its own policy, numbered from 1.
+
+    The current id's versions make the history; an earlier id's versions are a policy
+    withdrawn on the day the file stopped carrying it (``PolicyHistory.split_off``).
+    """
+    keep = {current.id, *current.previous_ids}  # declared: one history, numbered on
+    groups: dict[str, list[PolicyVersion]] = {}
+    for v in versions:
+        key = current.id if v.policy.id in keep else v.policy.id
+        groups.setdefault(key, []).append(replace(v, number=len(groups.get(key, [])) + 1))
+    others = []
+    for pid, mine in groups.items():
+        if pid == current.id:
+            continue
+        after = next((v for v in versions if v.posted_at > mine[-1].posted_at and v.policy.id != pid), None)
+        old = _with_draft(None, _statuses(mine, today), today, path, policy_id=pid)
+        if after is not None and after.effective_date <= today:
+            ended = [replace(v, status="superseded", superseded_on=after.effective_date)
+                     if v.status == "in-force" else v for v in old.versions]
+            old = replace(old, versions=tuple(ended), withdrawn_on=after.effective_date)
+        others.append(old)
+    history = _with_draft(current, _statuses(groups.get(current.id, []), today), today, path, warnings)
+    moved = tuple(dict.fromkeys(v.policy.id for v in history.versions if v.policy.id != current.id))
+    return replace(history, split_off=tuple(others), previous_ids=moved)
 
 
 def _with_draft(current: Policy | None, versions: list[PolicyVersion], today: date, path: str,
@@ -196,7 +230,8 @@ def from_ledger(current: Policy | None, ledger: Ledger, policy_id: str, *, today
                               source_text=(sources.get((e.commit, e.path)) or b"").decode("utf-8", "replace"))
                 for e in entries]
     history = _with_draft(current, _statuses(versions, today), today, path, from_ledger=True, policy_id=policy_id)
-    history = replace(history, ledger_head=ledger.head, pdf_sha256s=tuple(e.pdf_sha256 for e in entries))
+    history = replace(history, ledger_head=ledger.head, pdf_sha256s=tuple(e.pdf_sha256 for e in entries),
+                      previous_ids=tuple(ledger.previous_ids(policy_id)))
     gone = ledger.withdrawn(policy_id) if current is None else None
     if gone is None:
         return history
@@ -308,6 +343,8 @@ def _read_each(policies, files, hist, branch, timezone, notice_days, day, cache,
         out[policy.id] = build_versions(policy, revisions, hist.blobs, timezone=timezone,
                                         notice_days=notice_days, today=day, path=rel, cache=cache,
                                         rules=rules)
+        for old in out[policy.id].split_off:
+            out.setdefault(old.policy_id, old)
     return out
 
 

@@ -171,13 +171,14 @@ def site_pdfs(histories: dict[str, PolicyHistory], settings: Settings) -> SitePd
     links: dict[tuple[str, int], PdfFile] = {}
     for pid, h in histories.items():
         for v in h.versions:
-            r = rendered[(pid, v.number)]
-            path = version_path(pid, v.number) + r.name
+            # A version posted under an earlier id (``previous_ids``) keeps its PDF at its own address.
+            r = rendered[(v.policy.id, v.number)]
+            path = version_path(v.policy.id, v.number) + r.name
             outputs.append(Output(path, r.data))
             links[(pid, v.number)] = PdfFile(path, r.sha256, len(r.data))
         shown = h.shown
         if shown is not None:
-            outputs.append(Output(f"{pid}/{pid}.pdf", rendered[(pid, shown.number)].data))
+            outputs.append(Output(f"{pid}/{pid}.pdf", rendered[(shown.policy.id, shown.number)].data))
         if h.draft is not None:
             outputs.append(Output(f"{pid}/draft/{pid}-draft.pdf", rendered[(pid, h.draft.number)].data))
     stats = PdfStats(rendered=sum(1 for r in rendered.values() if not r.cached),

@@ -56,7 +56,7 @@ def atom(archive: PolicyArchive, *, site_name: str = "") -> bytes:
         links = archive.links[v.number]
         d = archive.diffs[v.number]
         entry = sub(feed, "entry")
-        sub(entry, "id", entry_id(policy.id, v.number))
+        sub(entry, "id", entry_id(v.policy.id, v.number))  # posted under an earlier id: its id stays
         sub(entry, "title", f"{policy.title}, version {v.number}: effective {render.long_date(v.effective_date)}")
         sub(entry, "published", v.posted_at.isoformat())
         sub(entry, "updated", v.posted_at.isoformat())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any, Mapping
 
 from ..history.rules import zone
@@ -35,7 +36,8 @@ def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site
     links: dict[int, VersionLinks] = {}
     diffs: dict[int, redline.PolicyDiff] = {}
     for v in history.versions:
-        links[v.number] = VersionLinks(version_path(pid, v.number), changes_path(pid, v.number),
+        # A version posted under an earlier id keeps its address (previous_ids).
+        links[v.number] = VersionLinks(version_path(v.policy.id, v.number), changes_path(v.policy.id, v.number),
                                        pdfs.get((pid, v.number)))
         prev = history.previous(v)
         diffs[v.number] = redline.diff_policies(prev.policy if prev else None, v.policy)
@@ -97,7 +99,7 @@ class _Layout:
         # Archived versions and drafts are reached from the version pages, not the
         # navigation: listing them there would change every old page whenever a
         # new version is posted.
-        in_nav = not src.startswith((f"{self.pid}/v/", f"{self.pid}/draft/"))
+        in_nav = "/v/" not in src and "/draft/" not in src
         self.pages.append(Page(src, markdown, self.source, meta, in_nav))
 
     def posted(self, v: PolicyVersion) -> str:
@@ -233,6 +235,35 @@ class _Layout:
                            header=self.header(here, shown) if shown else "",
                            feed_link="../feed.xml", json_link="../versions.json")
         self.page(here, md)
+
+
+MOVED = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'">
+<title>{title}: moved</title>
+<link rel="canonical" href="{target}">
+<meta http-equiv="refresh" content="0; url={target}">
+</head>
+<body>
+<p>The {title} is now at <a href="{target}">{target}</a>. Its versions are listed there.</p>
+</body>
+</html>
+"""
+
+
+def moved_pages(archive: PolicyArchive, old: str) -> list[tuple[str, bytes]]:
+    """What the addresses of an earlier id (``previous_ids``) serve: the policy page and the versions
+    list lead to the new id's; ``versions.json`` and the feed are the new id's own, so readers keep up.
+    Its versions' pages (``<old>/v/<n>/``) and PDFs stay where they were posted."""
+    title = html.escape(archive.policy.title)
+    new = archive.policy.id
+    out = []
+    for src, depth in ((policy_src(old), 1), (versions_src(old), 2)):
+        target = "../" * depth + (policy_src(new) if depth == 1 else versions_src(new)).removesuffix("index.md")
+        out.append((src.removesuffix(".md") + ".html", MOVED.format(title=title, target=target).encode()))
+    return out
 
 
 def human_size(size: int) -> str:

@@ -299,3 +299,73 @@ def test_ledger_verify_rebuilds_every_pdf_with_its_recorded_hash(tmp_path):
     verify = _cli(repo, "2026-03-03T10:00:00+13:00", "ledger", "verify")
     assert verify.returncode == 0, verify.stderr
     assert "1 entries chained, 1 versions of 1 policies, 1 texts and 1 PDFs match their SHA-256" in verify.stdout
+
+
+def _rename(repo: GitRepo, declare: bool) -> None:
+    text = repo.read(MAIN).replace("id: privacy-policy\n", "id: privacy-statement\n"
+                                   + ("previous_ids: [privacy-policy]\n" if declare else ""), 1)
+    assert "privacy-statement" in text
+    repo.write_policy(text)
+
+
+def test_a_declared_id_change_continues_the_history_and_old_addresses_lead_on(tmp_path):
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True, env=_env())
+    repo = GitRepo.project(tmp_path / "work", checklists=False)
+    repo.commit("Publish", "2026-03-02T10:00:00+13:00")
+    repo.git("remote", "add", "origin", str(origin))
+    repo.git("push", "-q", "origin", "main")
+    publish(repo, "2026-03-02T10:03:00+13:00")
+    before, result = build(repo, tmp_path, "2026-03-03")
+    assert result.returncode == 0, result.stderr
+    old_pdf = (before / "privacy-policy" / "v" / "1" / "privacy-policy-v1.pdf").read_bytes()
+    _rename(repo, declare=True)
+    check = _cli(repo, "2026-03-05T10:00:00+13:00", "check")
+    assert check.returncode == 0 and "withdrawn" not in check.stderr
+    repo.commit("The privacy policy is now the privacy statement", "2026-03-05T10:00:00+13:00")
+    repo.git("push", "-q", "origin", "main")
+    out = publish(repo, "2026-03-05T10:01:00+13:00")
+    assert "privacy-statement version 2" in out.stdout
+    after, result = build(repo, tmp_path, "2026-03-06")
+    assert result.returncode == 0, result.stderr
+    listed = versions(after, "privacy-statement")
+    assert [(v["version"], v["status"]) for v in listed] == [(1, "superseded"), (2, "in-force")]
+    assert listed[0]["url"].endswith("/privacy-policy/v/1/") and listed[0]["posted_at"] == "2026-03-02T10:00:00+13:00"
+    # Version 1 keeps its address, its page and its PDF's bytes; the old policy page leads on.
+    assert (after / "privacy-policy" / "v" / "1" / "privacy-policy-v1.pdf").read_bytes() == old_pdf
+    assert SENTENCE in (after / "privacy-policy" / "v" / "1" / "index.html").read_text()
+    moved = (after / "privacy-policy" / "index.html").read_text()
+    assert 'http-equiv="refresh" content="0; url=../privacy-statement/"' in moved
+    assert 'url=../../privacy-statement/versions/' in (after / "privacy-policy" / "versions" / "index.html").read_text()
+    assert "withdrawn" not in (after / "privacy-statement" / "index.html").read_text()
+    verdict = _cli(repo, "2026-03-06T10:00:00+13:00", "verify",
+                   str(after / "privacy-policy" / "v" / "1" / "privacy-policy-v1.pdf"))
+    assert verdict.returncode == 0 and "genuine" in verdict.stdout
+
+
+def test_an_undeclared_id_change_withdraws_the_old_policy_and_is_said_before_merge(project, tmp_path):
+    project.branch("rename")
+    _rename(project, declare=False)
+    check = _cli(project, "2026-03-05T10:00:00+13:00", "check")
+    assert "warning: privacy-policy (Privacy Policy) will be withdrawn when this is merged" in check.stderr
+    project.commit("Change the id", "2026-03-05T10:00:00+13:00")
+    project.git("checkout", "-q", "main")
+    project.merge("rename", "2026-03-05T11:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    out = publish(project, "2026-03-05T11:01:00+13:00")
+    assert "privacy-statement version 1" in out.stdout and "privacy-policy withdrawn" in out.stdout
+    site, result = build(project, tmp_path, "2026-03-06")
+    assert result.returncode == 0, result.stderr
+    assert "This policy was withdrawn" in (site / "privacy-policy" / "index.html").read_text()
+    assert [v["version"] for v in versions(site, "privacy-statement")] == [1]
+
+
+def test_an_id_change_without_a_ledger_builds_each_id_as_its_own_policy(tmp_path):
+    repo = GitRepo.project(tmp_path / "work", checklists=False)
+    repo.commit("Publish", "2026-03-01T10:00:00+13:00")
+    _rename(repo, declare=False)
+    repo.commit("Change the id", "2026-03-05T10:00:00+13:00")
+    site, result = build(repo, tmp_path, "2026-03-10")
+    assert result.returncode == 0, result.stderr  # was KeyError: ('privacy-statement', 1)
+    assert json.loads((site / "privacy-policy" / "versions.json").read_text())["withdrawn_on"] == "2026-03-05"
+    assert [v["version"] for v in versions(site, "privacy-statement")] == [1]
