@@ -101,10 +101,12 @@ def schema(checklist: bool) -> None:
 @click.argument("pdf_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A built site: check against its <policy>/versions.json.")
+@click.option("--versions", "saved", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A saved copy of a policy's versions.json: check against the SHA-256 it lists.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("mkdocs.yml"), show_default=True,
               help="Without --site: the mkdocs.yml whose content and git history to rebuild from.")
-def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
+def verify(pdf_file: Path, site_dir: Path | None, saved: Path | None, config_file: Path) -> None:
     """Say whether PDF_FILE is a genuine version of a policy (exit 0) or not (exit 1).
 
     With --site it is compared with the published SHA-256 in versions.json; otherwise
@@ -116,7 +118,11 @@ def verify(pdf_file: Path, site_dir: Path | None, config_file: Path) -> None:
     try:
         if not pdf_file.is_file():
             raise PolicyError(f"{pdf_file}: no such file")
-        if site_dir is not None:
+        if saved is not None:
+            if not saved.is_file():
+                raise PolicyError(f"{saved}: no such file")
+            verdict = verifier.verify_against_site(pdf_file, saved=saved)
+        elif site_dir is not None:
             if not site_dir.is_dir():
                 raise PolicyError(f"{site_dir}: no such folder (build the site first)")
             verdict = verifier.verify_against_site(pdf_file, site_dir)

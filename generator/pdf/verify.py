@@ -89,7 +89,8 @@ def _genuine(path: str, title: str, pid: str, number: int, effective: str, statu
     if url:
         lines.append(f"  {url}")
     if source:
-        lines.append(f"  its SHA-256 is the one {source} recorded when it was posted")
+        lines.append(f"  its SHA-256 is the one {source}" if "ledger head" not in source
+                     else f"  its SHA-256 is listed in {source}")
     return Verdict(True, "\n".join(lines))
 
 
@@ -130,12 +131,19 @@ def load_site_records(site_dir: Path) -> list[tuple[VersionsFile, VersionRecord]
     return records
 
 
-def verify_against_site(path: Path, site_dir: Path) -> Verdict:
+def verify_against_site(path: Path, site_dir: Path | None = None, *, saved: Path | None = None) -> Verdict:
+    """Compare with the SHA-256 in a built site's ``versions.json`` files, or in one ``saved`` copy."""
     sha, claim = _examine(path)
-    records = load_site_records(site_dir)
+    if saved is not None:
+        kept = VersionsFile.read(saved)
+        records = [(kept, r) for r in kept.versions]
+    else:
+        records = load_site_records(site_dir)
     for f, r in records:
         if r.pdf_sha256 == sha:
-            return _genuine(str(path), f.title, f.policy, r.version, r.effective_date, r.status, r.url or "")
+            source = f"{saved.name}, as saved (ledger head {f.ledger_head[:16]})" if saved and f.ledger_head else ""
+            return _genuine(str(path), f.title, f.policy, r.version, r.effective_date, r.status, r.url or "",
+                            source)
     if claim is not None:
         for f, r in records:
             if f.policy == claim.policy_id and r.version == claim.number:
@@ -157,7 +165,8 @@ def verify_against_history(path: Path, settings: Settings) -> Verdict:
         for v in h.versions:
             if _posted_pdf(h, v) == sha:
                 return _genuine(str(path), v.policy.title, v.policy.id, v.number, v.effective_date.isoformat(),
-                                _status(h, v), version_url(settings.site_url, v), "the publication ledger")
+                                _status(h, v), version_url(settings.site_url, v),
+                                "the publication ledger recorded when it was posted")
     claimed = []
     if claim is not None and claim.policy_id in histories:
         claimed = [v for v in histories[claim.policy_id].versions if v.number == claim.number]

@@ -369,3 +369,52 @@ def test_an_id_change_without_a_ledger_builds_each_id_as_its_own_policy(tmp_path
     assert result.returncode == 0, result.stderr  # was KeyError: ('privacy-statement', 1)
     assert json.loads((site / "privacy-policy" / "versions.json").read_text())["withdrawn_on"] == "2026-03-05"
     assert [v["version"] for v in versions(site, "privacy-statement")] == [1]
+
+
+def test_a_saved_versions_json_verifies_a_pdf_and_names_the_ledger_head(tmp_path):
+    repo = GitRepo.project(tmp_path / "work", checklists=False)
+    repo.commit("Publish", "2026-03-02T10:00:00+13:00")
+    assert _cli(repo, "2026-03-02T10:03:00+13:00", "publish").returncode == 0
+    site, result = build(repo, tmp_path, "2026-03-03")
+    assert result.returncode == 0, result.stderr
+    saved = tmp_path / "kept-versions.json"
+    saved.write_bytes((site / "privacy-policy" / "versions.json").read_bytes())
+    head = json.loads(saved.read_text())["ledger_head"]
+    pdf = site / "privacy-policy" / "v" / "1" / "privacy-policy-v1.pdf"
+    verdict = _cli(repo, "2026-03-03T10:00:00+13:00", "verify", str(pdf), "--versions", str(saved))
+    assert verdict.returncode == 0, verdict.stderr
+    assert f"listed in kept-versions.json, as saved (ledger head {head[:16]})" in verdict.stdout
+    forged = tmp_path / "forged.pdf"
+    forged.write_bytes(pdf.read_bytes() + b"\n%")
+    assert _cli(repo, "2026-03-03T10:00:00+13:00", "verify", str(forged), "--versions", str(saved)).returncode == 1
+
+
+def test_renaming_the_file_and_rewriting_it_continues_the_history(project, tmp_path):
+    text = project.read(MAIN)
+    project.git("mv", MAIN, "content/privacy.yaml")
+    project.write("content/privacy.yaml", text.replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    project.commit("Rename and reword", "2026-03-05T10:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    out = publish(project, "2026-03-05T10:01:00+13:00")
+    assert "privacy-policy version 2" in out.stdout and "withdrawn" not in out.stdout
+    site, result = build(project, tmp_path, "2026-03-06")
+    assert result.returncode == 0, result.stderr
+    assert [(v["version"], v["posted_at"]) for v in versions(site, "privacy-policy")] == [
+        (1, "2026-03-02T10:00:00+13:00"), (2, "2026-03-05T10:00:00+13:00")]
+
+
+def test_deleting_and_re_adding_keeps_version_1_and_its_date(project, tmp_path):
+    text = project.read(MAIN)
+    project.git("rm", "-q", MAIN)
+    project.commit("Remove", "2026-03-05T10:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    publish(project, "2026-03-05T10:01:00+13:00")
+    project.write_policy(text)
+    project.commit("Put it back", "2026-03-06T10:00:00+13:00")
+    project.git("push", "-q", "origin", "main")
+    publish(project, "2026-03-06T10:01:00+13:00")
+    site, result = build(project, tmp_path, "2026-03-07")
+    assert result.returncode == 0, result.stderr
+    assert [(v["version"], v["effective_date"], v["status"]) for v in versions(site, "privacy-policy")] == [
+        (1, "2026-03-02", "superseded"), (2, "2026-03-06", "in-force")]
+    assert "withdrawn" not in (site / "privacy-policy" / "index.html").read_text()
