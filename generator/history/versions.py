@@ -317,8 +317,14 @@ def _read_ledger(policies: list[Policy], files: list[Path], book: Ledger, branch
     problems = ledger_store.rewritten(book, ref)
     if problems:
         raise HistoryError("the publishing branch no longer holds what was published:\n  " + "\n  ".join(problems))
-    entries = [e for p in policies for e in book.versions_of(p.id)]
-    sources = git_history.read_files_at(book.root, [(e.commit, e.path) for e in entries])
+    # Staff train on the version in force; only when its text is not the working tree's does
+    # its own file (with its training) have to be read.
+    wanted = []
+    for p in policies:
+        due = [e for e in book.versions_of(p.id) if e.effective_date <= day]
+        if due and due[-1].text_sha256 != p.text_sha256():
+            wanted.append((due[-1].commit, due[-1].path))
+    sources = git_history.read_files_at(book.root, wanted)
     out = {}
     for policy, file in zip(policies, files):
         rel = file.resolve().relative_to(book.root).as_posix()
