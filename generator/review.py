@@ -48,7 +48,13 @@ class PolicyReport:
 
     @property
     def changed(self) -> bool:
-        return not self.diff.is_empty
+        return not self.diff.is_empty or bool(self.renamed_from)
+
+    @property
+    def renamed_from(self) -> str:
+        """The id the published version has, when this change gives the policy a new one (``previous_ids``)."""
+        old = self.published.policy.id if self.published is not None else ""
+        return old if old and old != self.policy.id else ""
 
     @property
     def quiet(self) -> bool:
@@ -213,6 +219,10 @@ def on_merge(r: PolicyReport) -> str:
 def compared_with(r: PolicyReport) -> str:
     if r.published is None:
         return "Nothing has been published yet: this is the first version."
+    if r.renamed_from:
+        return (f"The id changes from {r.renamed_from} to {r.policy.id} (declared in previous_ids): the history "
+                f"continues, earlier versions keep their addresses, and /{r.renamed_from}/ leads to "
+                f"/{r.policy.id}/. Compared with version {r.published.number}: {r.diff.summary()}.")
     v = r.published
     status = {"in-force": "in force", "scheduled": "scheduled", "superseded": "superseded"}.get(v.status, v.status)
     return (f"Compared with version {v.number} ({status}, effective {long_date(v.effective_date)}): "
@@ -330,7 +340,7 @@ def render_text(reports: list[PolicyReport], gone: list[tuple[str, str]] = ()) -
                 new = ", ".join(f.new) if isinstance(f.new, tuple) else (f.new or "")
                 out.append(f"    {f.label}: {word_diff_text(old, new)}")
             out.append("")
-        if r.published is not None:
+        if r.published is not None and r.diff.clauses:
             out.append("Marks: [-deleted-] {+inserted+}")
             out.append("")
             for c in r.diff.clauses:

@@ -322,6 +322,9 @@ def test_a_declared_id_change_continues_the_history_and_old_addresses_lead_on(tm
     _rename(repo, declare=True)
     check = _cli(repo, "2026-03-05T10:00:00+13:00", "check")
     assert check.returncode == 0 and "withdrawn" not in check.stderr
+    diff = _cli(repo, "2026-03-05T10:00:00+13:00", "diff")
+    assert "On merge this becomes version 2" in diff.stdout
+    assert "The id changes from privacy-policy to privacy-statement (declared in previous_ids)" in diff.stdout
     repo.commit("The privacy policy is now the privacy statement", "2026-03-05T10:00:00+13:00")
     repo.git("push", "-q", "origin", "main")
     out = publish(repo, "2026-03-05T10:01:00+13:00")
