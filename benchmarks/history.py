@@ -133,6 +133,15 @@ def build(config: Path, site: Path, env: dict[str, str]) -> None:
     subprocess.run([str(MKDOCS), "build", "-q", "-f", str(config), "-d", str(site)], check=True, env=env)
 
 
+def interleaved(a, b, repeat: int) -> tuple[float, float]:
+    """The fastest of ``repeat`` runs of each, alternated: other work on the machine only adds time."""
+    first, second = [], []
+    for _ in range(repeat):
+        first.append(best(a, 1))
+        second.append(best(b, 1))
+    return min(first), min(second)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--commits", type=int, default=2000)
@@ -194,12 +203,8 @@ def main() -> None:
         print(f"(b) mkdocs build of {len(gathered.pages)} pages")
         shutil.rmtree(repo / ".cache", ignore_errors=True)
         t_cold = best(lambda: build(repo / "mkdocs.yml", full_site, env), 1)
-        # Interleaved, and the fastest of each kept: other work on the machine only adds time.
-        plains, fulls = [], []
-        for _ in range(args.repeat):
-            plains.append(best(lambda: build(plain / "mkdocs.yml", plain_site, env), 1))
-            fulls.append(best(lambda: build(repo / "mkdocs.yml", full_site, env), 1))
-        t_plain, t_full = min(plains), min(fulls)
+        t_plain, t_full = interleaved(lambda: build(plain / "mkdocs.yml", plain_site, env),
+                                      lambda: build(repo / "mkdocs.yml", full_site, env), args.repeat)
         print(f"  plain mkdocs build (no plugin)      : {t_plain:8.2f} s")
         print(f"  full build, cold history cache      : {t_cold:8.2f} s   ratio {t_cold / t_plain:.2f}x")
         print(f"  full build (plugin, no PDFs), warm  : {t_full:8.2f} s   ratio {t_full / t_plain:.2f}x"
@@ -214,14 +219,12 @@ def main() -> None:
         print("(c) with the publication ledger")
         print(f"  versions.read_all from the ledger   : {t_ledger * 1000:8.1f} ms   ratio {t_ledger / t_bare:.2f}x"
               f"  (was {t_warm / t_bare:.2f}x from the history, warm)")
-        plains, ledgers = [], []
-        for _ in range(args.repeat):
-            plains.append(best(lambda: build(plain / "mkdocs.yml", plain_site, env), 1))
-            ledgers.append(best(lambda: build(repo / "mkdocs.yml", full_site, env), 1))
-        t_plain, t_ledger_build = min(plains), min(ledgers)
+        was = t_full / t_plain
+        t_plain, t_ledger_build = interleaved(lambda: build(plain / "mkdocs.yml", plain_site, env),
+                                              lambda: build(repo / "mkdocs.yml", full_site, env), args.repeat)
         print(f"  plain mkdocs build (no plugin)      : {t_plain:8.2f} s")
         print(f"  full build from the ledger, warm    : {t_ledger_build:8.2f} s   ratio "
-              f"{t_ledger_build / t_plain:.2f}x  (was {t_full / t_plain:.2f}x from the history)")
+              f"{t_ledger_build / t_plain:.2f}x  (was {was:.2f}x from the history)")
 
 
 if __name__ == "__main__":

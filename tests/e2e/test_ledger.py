@@ -22,6 +22,17 @@ OTHER = "content/terms.yaml"
 SENTENCE = "Note that we generally record outbound calls for operational and"
 
 
+def reword(repo: GitRepo) -> None:
+    """Edit the privacy policy's public text (one clause: "generally" goes)."""
+    repo.write_policy(repo.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
+
+
+def merge_to_main(repo: GitRepo, message: str, date: str) -> None:
+    """Commit on main and push it to origin, as merging a pull request does."""
+    repo.commit(message, date)
+    repo.git("push", "-q", "origin", "main")
+
+
 def publish(repo: GitRepo, now: str, *extra: str) -> subprocess.CompletedProcess:
     result = _cli(repo, now, "publish", "--push", *extra)
     assert result.returncode == 0, result.stderr
@@ -82,8 +93,7 @@ def test_only_the_tip_of_a_rebase_merge_is_posted(project, tmp_path):
     project.write_policy(text.replace(SENTENCE, "We may sell your personal information to anyone. " + SENTENCE))
     project.commit("WIP: try something", "2026-03-05T09:00:00+13:00")
     project.write_policy(text.replace(SENTENCE, SENTENCE.replace("generally ", "")))
-    project.commit("Better wording", "2026-03-05T09:30:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    merge_to_main(project, "Better wording", "2026-03-05T09:30:00+13:00")
     out = publish(project, "2026-03-05T09:31:00+13:00")
     assert "privacy-policy version 2: posted 2026-03-05T09:30:00+13:00" in out.stdout
     site, result = build(project, tmp_path, "2026-03-06")
@@ -105,9 +115,8 @@ def test_only_the_tip_of_a_rebase_merge_is_posted(project, tmp_path):
     ("2026-03-04T10:00:00+13:00", "2026-03-04T10:00:00+13:00", None),
 ])
 def test_an_implausible_commit_date_is_not_an_effective_date(project, committed, posted, note):
-    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
-    project.commit("Edit", committed)
-    project.git("push", "-q", "origin", "main")
+    reword(project)
+    merge_to_main(project, "Edit", committed)
     out = publish(project, "2026-03-05T10:00:00+13:00")
     entry = ledger_lines(project)[-1]
     assert entry["posted_at"] == posted
@@ -122,8 +131,7 @@ def test_deleting_a_policy_withdraws_it_and_keeps_every_page(project, tmp_path):
     assert result.returncode == 0, result.stderr
     pdf = before / "privacy-policy" / "v" / "1" / "index.html"
     project.git("rm", "-q", MAIN)
-    project.commit("Remove the privacy policy", "2026-03-10T10:00:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    merge_to_main(project, "Remove the privacy policy", "2026-03-10T10:00:00+13:00")
     out = publish(project, "2026-03-10T10:01:00+13:00")
     assert "privacy-policy withdrawn: posted 2026-03-10T10:00:00+13:00" in out.stdout
     after, result = build(project, tmp_path, "2026-03-12")
@@ -138,9 +146,8 @@ def test_deleting_a_policy_withdraws_it_and_keeps_every_page(project, tmp_path):
 
 
 def test_a_rewritten_history_fails_the_build_and_the_verify(project, tmp_path):
-    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
-    project.commit("Edit", "2026-03-05T10:00:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    reword(project)
+    merge_to_main(project, "Edit", "2026-03-05T10:00:00+13:00")
     publish(project, "2026-03-05T10:01:00+13:00")
     posted = project.head()
     # Someone amends the published commit and force-pushes it.
@@ -178,13 +185,11 @@ def test_two_publishers_racing_both_land_without_force(project, tmp_path):
                    check=True, env=_env())
     other.git("fetch", "-q", "origin", "policy-ledger:policy-ledger")
     # main moves twice; each checkout publishes its own tip, the slower one second.
-    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
-    project.commit("Edit", "2026-03-05T10:00:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    reword(project)
+    merge_to_main(project, "Edit", "2026-03-05T10:00:00+13:00")
     other.git("pull", "-q", "origin", "main")
     other.write(OTHER, policy_text("terms", body="We keep your information very safe."))
-    other.commit("Edit the terms", "2026-03-05T10:10:00+13:00")
-    other.git("push", "-q", "origin", "main")
+    merge_to_main(other, "Edit the terms", "2026-03-05T10:10:00+13:00")
     project.git("pull", "-q", "origin", "main")
     publish(other, "2026-03-05T10:11:00+13:00")
     out = publish(project, "2026-03-05T10:12:00+13:00")
@@ -210,12 +215,10 @@ def test_a_push_rejected_by_a_faster_publisher_is_fetched_rechecked_and_appended
     subprocess.run(["git", "clone", "-q", project.git("remote", "get-url", "origin"), str(other.path)],
                    check=True, env=_env())
     other.write(OTHER, policy_text("terms", body="We keep your information very safe."))
-    other.commit("Edit the terms", "2026-03-05T10:00:00+13:00")
-    other.git("push", "-q", "origin", "main")
+    merge_to_main(other, "Edit the terms", "2026-03-05T10:00:00+13:00")
     project.git("pull", "-q", "origin", "main")
-    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
-    project.commit("Edit the privacy policy", "2026-03-05T10:10:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    reword(project)
+    merge_to_main(project, "Edit the privacy policy", "2026-03-05T10:10:00+13:00")
     other.git("fetch", "-q", "origin", "policy-ledger")
     policy = Path(__file__).resolve().parents[2] / ".venv/bin/policy"
     hook = project.path / ".git" / "hooks" / "pre-push"
@@ -240,8 +243,7 @@ def test_an_older_tip_never_undoes_a_later_posting(project, tmp_path):
     subprocess.run(["git", "clone", "-q", project.git("remote", "get-url", "origin"), str(stale.path)],
                    check=True, env=_env())
     project.write(OTHER, policy_text("terms", body="We keep your information very safe."))
-    project.commit("Edit the terms", "2026-03-05T10:00:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    merge_to_main(project, "Edit the terms", "2026-03-05T10:00:00+13:00")
     publish(project, "2026-03-05T10:01:00+13:00")
     out = publish(stale, "2026-03-05T10:02:00+13:00")  # its main is the older tip
     assert "Nothing to post" in out.stdout
@@ -264,8 +266,7 @@ def test_a_withdrawn_policys_pdf_is_still_genuine_from_the_ledger(tmp_path):
     pdf = before / "terms" / "v" / "1" / "terms-v1.pdf"
     assert hashlib.sha256(pdf.read_bytes()).hexdigest() == posted["terms"]
     repo.git("rm", "-q", OTHER)
-    repo.commit("Withdraw the terms", "2026-03-10T10:00:00+13:00")
-    repo.git("push", "-q", "origin", "main")
+    merge_to_main(repo, "Withdraw the terms", "2026-03-10T10:00:00+13:00")
     publish(repo, "2026-03-10T10:01:00+13:00")
     after, result = build(repo, tmp_path, "2026-03-12")
     assert result.returncode == 0, result.stderr
@@ -280,7 +281,7 @@ def test_a_withdrawn_policys_pdf_is_still_genuine_from_the_ledger(tmp_path):
 def test_check_and_diff_say_a_deleted_policy_will_be_withdrawn(project, fmt):
     project.branch("remove")
     project.git("rm", "-q", OTHER)
-    project.write_policy(project.read(MAIN).replace(SENTENCE, SENTENCE.replace("generally ", "")))
+    reword(project)
     check = _cli(project, "2026-03-05T10:00:00+13:00", "check")
     assert check.returncode == 0
     assert "warning: terms (Hostile policy) will be withdrawn when this is merged" in check.stderr
@@ -325,8 +326,7 @@ def test_a_declared_id_change_continues_the_history_and_old_addresses_lead_on(tm
     diff = _cli(repo, "2026-03-05T10:00:00+13:00", "diff")
     assert "On merge this becomes version 2" in diff.stdout
     assert "The id changes from privacy-policy to privacy-statement (declared in previous_ids)" in diff.stdout
-    repo.commit("The privacy policy is now the privacy statement", "2026-03-05T10:00:00+13:00")
-    repo.git("push", "-q", "origin", "main")
+    merge_to_main(repo, "The privacy policy is now the privacy statement", "2026-03-05T10:00:00+13:00")
     out = publish(repo, "2026-03-05T10:01:00+13:00")
     assert "privacy-statement version 2" in out.stdout
     after, result = build(repo, tmp_path, "2026-03-06")
@@ -396,8 +396,7 @@ def test_renaming_the_file_and_rewriting_it_continues_the_history(project, tmp_p
     text = project.read(MAIN)
     project.git("mv", MAIN, "content/privacy.yaml")
     project.write("content/privacy.yaml", text.replace(SENTENCE, SENTENCE.replace("generally ", "")))
-    project.commit("Rename and reword", "2026-03-05T10:00:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    merge_to_main(project, "Rename and reword", "2026-03-05T10:00:00+13:00")
     out = publish(project, "2026-03-05T10:01:00+13:00")
     assert "privacy-policy version 2" in out.stdout and "withdrawn" not in out.stdout
     site, result = build(project, tmp_path, "2026-03-06")
@@ -409,12 +408,10 @@ def test_renaming_the_file_and_rewriting_it_continues_the_history(project, tmp_p
 def test_deleting_and_re_adding_keeps_version_1_and_its_date(project, tmp_path):
     text = project.read(MAIN)
     project.git("rm", "-q", MAIN)
-    project.commit("Remove", "2026-03-05T10:00:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    merge_to_main(project, "Remove", "2026-03-05T10:00:00+13:00")
     publish(project, "2026-03-05T10:01:00+13:00")
     project.write_policy(text)
-    project.commit("Put it back", "2026-03-06T10:00:00+13:00")
-    project.git("push", "-q", "origin", "main")
+    merge_to_main(project, "Put it back", "2026-03-06T10:00:00+13:00")
     publish(project, "2026-03-06T10:01:00+13:00")
     site, result = build(project, tmp_path, "2026-03-07")
     assert result.returncode == 0, result.stderr
