@@ -42,15 +42,22 @@ class Published:
 
 
 def now() -> datetime:
+    """The time of recording: ``$POLICY_NOW`` when set (an offset-less time is UTC), else the clock's."""
     pinned = os.environ.get(NOW_ENV)
-    return datetime.fromisoformat(pinned) if pinned else datetime.now(tz.utc).replace(microsecond=0)
+    if not pinned:
+        return datetime.now(tz.utc).replace(microsecond=0)
+    try:
+        when = datetime.fromisoformat(pinned)
+    except ValueError:
+        raise HistoryError(f"${NOW_ENV}={pinned!r}: expected a time as YYYY-MM-DDTHH:MM:SS+HH:MM") from None
+    return when if when.tzinfo else when.replace(tzinfo=tz.utc)
 
 
 def publish(settings: Settings, *, push: bool = False, remote: str = "origin") -> Published:
     """Append an entry for each policy whose public text at the tip differs from its last entry.
 
     Raises:
-        HistoryError: no repository, HEAD is not the tip, the ledger is damaged, a push failed.
+        HistoryError: no repository, no publishing branch, the ledger is damaged, a push failed.
         ContentError: a policy file at the tip cannot be read.
     """
     root = git_history.repo_root(settings.root)
@@ -68,7 +75,9 @@ def publish(settings: Settings, *, push: bool = False, remote: str = "origin") -
             files = {ledger_store.FILE: b"\n".join(lines) + b"\n"}
             files.update({ledger_store.text_path(sha): data for sha, data in texts.items()})
             message = "Post " + ", ".join(
-                f"{e.policy} {'v' + str(e.version) if e.kind == 'version' else 'withdrawn'}" for e in new)
+                f"{e.policy} " + (f"v{e.version}" if e.kind == "version" else
+                                  f"renamed to {e.renamed_to}" if e.kind == "renamed" else "withdrawn")
+                for e in new)
             gitstore.append_commit(root, ref, book.commit, files, message, new[-1].recorded_at.isoformat(), local)
         elif book.commit and book.commit != local:  # nothing new: bring the local branch level with the record
             git_history.git(["update-ref", ref, book.commit, local or "0" * 40], root)

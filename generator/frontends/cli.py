@@ -294,7 +294,8 @@ def publish_command(config_file: Path, push: bool) -> None:
     if done.seeded:
         click.echo(f"Started the ledger ('{settings.ledger_branch}') from the git history.")
     for e in done.entries:
-        what = (f"version {e.version}" if e.kind == "version" else "withdrawn")
+        what = (f"version {e.version}" if e.kind == "version" else
+                f"renamed to {e.renamed_to}" if e.kind == "renamed" else "withdrawn")
         origin = " (derived from history)" if e.derived else ""
         click.echo(f"{e.policy} {what}: posted {e.posted_at.isoformat()}, effective "
                    f"{long_date(e.effective_date)}, commit {e.commit[:12]}{origin}")
