@@ -42,8 +42,13 @@ def atom(archive: PolicyArchive, *, site_name: str = "") -> bytes:
     sub(feed, "title", f"{policy.title} — versions")
     if site_name:
         sub(feed, "subtitle", f"Every version of the {policy.title} of {policy.organisation} ({site_name})")
+    tz = zone(archive.timezone)  # the zone versions.json gives its times in, so both say the same
+
+    def when(v) -> str:
+        return v.posted_at.astimezone(tz).isoformat()
+
     # The feed changes when a version is posted, so its time is the newest posting time.
-    newest = versions[0].posted_at.isoformat() if versions else "1970-01-01T00:00:00+00:00"
+    newest = when(versions[0]) if versions else "1970-01-01T00:00:00+00:00"
     sub(feed, "updated", newest)
     author = sub(feed, "author")
     sub(author, "name", policy.organisation or policy.title)
@@ -51,20 +56,20 @@ def atom(archive: PolicyArchive, *, site_name: str = "") -> bytes:
     sub(feed, "link", rel="alternate", href=archive.absolute(f"{policy.id}/"), type="text/html")
     if archive.history.ledger_head:  # an extension element: Atom readers skip it, auditors keep it
         ET.SubElement(feed, f"{{{LEDGER}}}ledger", {"head": archive.history.ledger_head})
-    tz = zone(archive.timezone)
     for v in versions:
         links = archive.links[v.number]
         d = archive.diffs[v.number]
         entry = sub(feed, "entry")
         sub(entry, "id", entry_id(v.policy.id, v.number))  # posted under an earlier id: its id stays
         sub(entry, "title", f"{policy.title}, version {v.number}: effective {render.long_date(v.effective_date)}")
-        sub(entry, "published", v.posted_at.isoformat())
-        sub(entry, "updated", v.posted_at.isoformat())
+        sub(entry, "published", when(v))
+        sub(entry, "updated", when(v))
         sub(entry, "link", rel="alternate", href=archive.absolute(links.page), type="text/html")
         sub(entry, "link", rel="related", href=archive.absolute(links.changes), type="text/html",
             title="What changed")
         if links.pdf:
-            sub(entry, "link", rel="enclosure", href=archive.absolute(links.pdf.path), type="application/pdf")
+            sub(entry, "link", rel="enclosure", href=archive.absolute(links.pdf.path), type="application/pdf",
+                length=str(links.pdf.size))
         sub(entry, "summary", f"Version {v.number}, posted {render.long_date(v.posted_at.astimezone(tz))}, takes effect on "
                               f"{render.long_date(v.effective_date)}. {d.summary()}.")
     ET.indent(feed)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import posixpath
 from typing import Any, Mapping
 
 from ..history.rules import zone
@@ -93,7 +94,11 @@ class _Layout:
         # The theme's banner (theme/main.html) reads the two policy_banner keys. Every page
         # carries metadata even without a banner: Material lays out a page with metadata
         # slightly differently, and an archived page must not change when it gains one.
-        meta: dict[str, Any] = {"policy": self.pid}
+        # Every page of a policy names its feed in <head> (theme/main.html), so readers find it.
+        folder = posixpath.dirname(src) if src.endswith("index.md") else src.removesuffix(".md")
+        meta: dict[str, Any] = {"policy": self.pid,
+                                "policy_feed": posixpath.relpath(f"{self.pid}/feed.xml", folder),
+                                "policy_feed_title": f"{self.a.policy.title}: new versions (Atom feed)"}
         if banner:
             meta.update(policy_banner=banner, policy_banner_kind=kind)
         # Archived versions and drafts are reached from the version pages, not the

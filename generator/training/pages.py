@@ -137,7 +137,8 @@ def _clause_numbers(policy: Policy) -> dict[str, str]:
     return {c.id: number for number, c, _ in policy.walk()}
 
 
-def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here: str) -> dict[str, Any]:
+def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here: str,
+               timezone: str = "") -> dict[str, Any]:
     """What the script needs beyond ``checklist.json``: nothing here reveals an answer."""
     policy = target.policy
     numbers = _clause_numbers(policy)
@@ -159,6 +160,10 @@ def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here:
         "changes_url": {str(n): _href(here, src) for n, src in target.changes_src},
         "question_item": {q: i.id for i in checklist.items for q in i.questions},
         "text": TEXT,
+        # The completion time is written out in the policy's language and the site's zone
+        # ("2 December 2026, 14:08 NZDT"), never in whatever the browser's locale makes of it.
+        "language": policy.language,
+        "timezone": timezone,
         # The records service answers under the site's own path (``api/`` next to the home page).
         "api": posixpath.relpath(API_DIR, posixpath.dirname(here)) + "/",
     }
@@ -196,7 +201,8 @@ def version_line(target: Target) -> str:
     return line
 
 
-def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any], mdr: _Fragments) -> str:
+def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any], mdr: _Fragments,
+                       timezone: str = "") -> str:
     here = f"training/{checklist.id}/index.md"  # where the page is served, for relative URLs
     policy = target.policy
     numbers = _clause_numbers(policy)
@@ -227,7 +233,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
                       "about": [{"title": f"{numbers[c]} {policy.clause(c).title}",
                                  "href": _href(here, to_policy, c)} for c in item.clauses],
                       "questions": qs})
-    page_data = {**data, "page": _page_data(checklist, target, data, here)}
+    page_data = {**data, "page": _page_data(checklist, target, data, here, timezone)}
     return render.render(
         "training_checklist.md", checklist=checklist, policy=policy, items=items, total=total,
         version_line=version_line(target), certificate_line=certificate_line(target), target=target,
@@ -269,7 +275,7 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         # training/<id>.md is served at training/<id>/ like a folder's index, but sits in
         # the navigation beside the training index rather than in a section of its own.
         pages.append(Page(f"training/{checklist.id}.md",
-                          checklist_markdown(checklist, target, data, mdr), source,
+                          checklist_markdown(checklist, target, data, mdr, settings.timezone), source,
                           {"training": checklist.id}))
         outputs.append(Output(f"training/{checklist.id}/{contract.FILE_NAME}", published.to_bytes()))
         entries.append((checklist, target, data))

@@ -6,6 +6,8 @@ import hashlib
 import json
 import re
 import urllib.request
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -332,5 +334,24 @@ def test_the_checklist_reads_without_javascript(browser, base_url, answer_key):
         assert page.locator("#training-progress").is_hidden()
         assert page.locator("#training-finish").is_hidden()
         assert page.get_by_text("Your result appears here when you have done every item").is_visible()
+    finally:
+        context.close()
+
+
+def test_the_completion_time_is_written_out_with_its_zone_whatever_the_browser_locale(browser, base_url,
+                                                                                      answer_key):
+    """A New Zealand reader of a US-locale browser read "12/2/2026" as 12 February."""
+    context = browser.new_context(locale="en-US", timezone_id="America/New_York")
+    pg = context.new_page()
+    try:
+        pg.goto(f"{base_url}/one/training/all-staff/")
+        do_everything(pg, answer_key)
+        finish(pg)
+        when = pg.locator("#training-certificate time")
+        iso = when.get_attribute("datetime")
+        shown = when.inner_text()
+        local = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(ZoneInfo("Pacific/Auckland"))
+        assert shown == f"{local.day} {local:%B %Y}, {local:%H:%M} {local.tzname()}"
+        assert local.tzname() in ("NZDT", "NZST")
     finally:
         context.close()

@@ -193,11 +193,32 @@
     return h.match(/.{4}/g).join("-");
   }
 
+  // "2 December 2026, 14:08 NZDT": the date written out and the zone named, in the policy's
+  // language and the site's zone, so that no reader takes 12/2 for 12 February.
+  function writtenOut(iso) {
+    try {
+      var f = new Intl.DateTimeFormat(P.language || undefined, { day: "numeric", month: "long", year: "numeric",
+        hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: P.timezone || undefined,
+        timeZoneName: "short" });
+      var p = {};
+      f.formatToParts(new Date(iso)).forEach(function (x) { p[x.type] = x.value; });
+      return p.day + " " + p.month + " " + p.year + ", " + p.hour + ":" + p.minute + " " + p.timeZoneName;
+    } catch (e) {
+      return iso; // an unknown zone or language: the exact time, unambiguous
+    }
+  }
+
   function showCertificate(r) {
-    var v = { name: r.name, score: r.score, code: r.code, when: new Date(r.completed_at).toLocaleString() };
+    var v = { name: r.name, score: r.score, code: r.code };
     OUT.innerHTML = $("#training-certificate-template").innerHTML;
-    $$("[data-f]", OUT).forEach(function (n) { n.textContent = v[n.getAttribute("data-f")]; });
-    $("time", OUT).setAttribute("datetime", r.completed_at);
+    $$("[data-f]", OUT).forEach(function (n) {
+      var f = n.getAttribute("data-f");
+      if (f !== "when") { n.textContent = v[f]; return; }
+      var t = document.createElement("time");
+      t.setAttribute("datetime", r.completed_at);
+      t.textContent = writtenOut(r.completed_at);
+      n.appendChild(t);
+    });
     NAME.value = r.name;
     NAME.disabled = true;
     $("#training-finish").hidden = true;
