@@ -222,12 +222,15 @@ class _Layout:
         here = versions_src(self.pid)
         rows = []
         for v in reversed(self.h.versions):
+            pdf = self.a.links[v.number].pdf
             rows.append({
                 "v": v,
-                "link": rel(here, self.src(v)),
-                "changes_link": rel(here, self.src(v, changes=True)),
+                # Raw HTML (the table lays out as cards on a phone): URLs, not Markdown links.
+                "link": _href(here, self.src(v)),
+                "changes_link": _href(here, self.src(v, changes=True)),
                 "summary": change_summary(self.a.diffs[v.number]),
                 "posted": self.posted(v),
+                "pdf": (posixpath.relpath(pdf.path, posixpath.dirname(here)), human_size(pdf.size)) if pdf else None,
             })
         draft = None
         if self.h.draft is not None:

@@ -53,3 +53,41 @@ def test_a_commit_made_in_utc_is_still_dated_in_the_policys_zone_in_the_feed(tmp
     assert posted == "2026-12-01T14:08:00+13:00"
     assert feed.find(f"{ATOM}entry").findtext(f"{ATOM}published") == posted
     assert feed.findtext(f"{ATOM}updated") == posted
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_versions_table_fits_the_screen_and_links_every_pdf(browser, base_url, sites, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{base_url}/three/privacy-policy/versions/")
+        pg.wait_for_load_state("networkidle")
+        assert pg.evaluate("document.scrollingElement.scrollWidth") <= width
+        # No cell runs past the screen or is cut off inside a scroll box.
+        cells = pg.evaluate("""[...document.querySelectorAll('.policy-versions th, .policy-versions td')]
+            .map(e => ({right: e.getBoundingClientRect().right, clipped: e.scrollWidth > e.clientWidth + 1,
+                        text: e.innerText}))""")
+        assert cells and all(c["right"] <= width and not c["clipped"] for c in cells), cells
+        # A date is never broken over lines.
+        heights = pg.evaluate("""[...document.querySelectorAll('.policy-versions .policy-date')]
+            .map(e => e.getClientRects().length)""")
+        assert heights and set(heights) == {1}
+        rows = pg.locator(".policy-versions tbody tr")
+        assert rows.count() == 2
+        for i in range(2):
+            pdf = rows.nth(i).locator("a.policy-versions__pdf").get_attribute("href")
+            number = 2 - i
+            target = (sites / "three" / "privacy-policy" / "versions" / pdf).resolve()
+            assert target == (sites / "three" / "privacy-policy" / "v" / str(number)
+                              / f"privacy-policy-v{number}.pdf").resolve()
+            assert target.is_file()
+        # On a phone each field says what it is, the column headings being out of sight.
+        labels = pg.evaluate("""[...document.querySelectorAll('.policy-versions tbody tr:first-child td')]
+            .map(e => getComputedStyle(e, '::before').content)""")
+        if width == 390:
+            assert labels == ['attr(data-label) ": "'] * 4 or all(": " in x for x in labels), labels
+            assert rows.nth(0).locator("td").nth(1).get_attribute("data-label") == "Effective date"
+        else:
+            assert set(labels) == {"none"}
+    finally:
+        context.close()

@@ -161,10 +161,12 @@ def test_changes_pages_mark_insertions_and_deletions(story):
 
 def test_versions_page_lists_every_version(story):
     text = _text(story["site"], "privacy-policy/versions/index.html")
-    assert "Version 6 In force 15 March 2026 15 March 2026, 10:00 NZDT" in text
-    assert "Version 2 Superseded on 10 March 2026 6 March 2026 6 March 2026, 00:30 NZDT 1 clause changed: 2 Security" in text
-    assert "Version 1 Superseded on 6 March 2026 1 March 2026" in text
-    assert text.index("Version 6") < text.index("Version 1 Superseded")
+    pdf = r"PDF \(\d+ KB\)"  # every version's PDF is linked from its row
+    assert re.search(rf"Version 6 {pdf} In force 15 March 2026 15 March 2026, 10:00 NZDT", text)
+    assert re.search(rf"Version 2 {pdf} Superseded on 10 March 2026 6 March 2026 6 March 2026, 00:30 NZDT "
+                     r"1 clause changed: 2 Security", text)
+    assert re.search(rf"Version 1 {pdf} Superseded on 6 March 2026 1 March 2026", text)
+    assert text.index("Version 6") < text.index("Version 1 PDF")
 
 
 def test_feed_is_atom_newest_first(story):
