@@ -91,8 +91,11 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             return None
         # The YAML sources live in docs_dir so that `mkdocs serve` watches them,
         # but they are not pages.
+        # Nor is the PDF template folder of the theme (theme/pdf/) part of the site.
+        pdf_templates = self.site.settings.pdf_template_dir.resolve()
         for f in list(files):
-            if f.src_uri.endswith((".yaml", ".yml")):
+            if f.src_uri.endswith((".yaml", ".yml")) or Path(f.abs_src_path or "").resolve().is_relative_to(
+                    pdf_templates):
                 files.remove(f)
         self.page_meta = {page.src_uri: page.meta for page in self.site.pages}
         for page in self.site.pages:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+import xml.etree.ElementTree as etree
+
 import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
 from markupsafe import Markup, escape
 
 from ..settings import Settings
@@ -15,6 +20,26 @@ from .sanitize import clean
 def plain_text(text: str) -> Markup:
     """``text`` as it was written, escaped, its line breaks kept: for texts too big or deep to render."""
     return Markup('<pre class="policy-plain">{}</pre>').format(text)
+
+
+class _WebAddress(InlineProcessor):
+    """A bare ``www.example.org`` or ``https://…`` in the text becomes a link to it; the words stay as written."""
+
+    ANCESTOR_EXCLUDES = ("a",)
+
+    def handleMatch(self, m: re.Match, data: str):  # noqa: N802 (Python-Markdown's name)
+        text = m.group(0)
+        el = etree.Element("a", {"href": text if "://" in text else "https://" + text})
+        el.text = markdown.util.AtomicString(text)
+        return el, m.start(0), m.end(0)
+
+
+class WebAddresses(Extension):
+    # After links and <autolinks> (so neither is linked twice), before emphasis (so "a_b" in a URL stays).
+    PATTERN = r"(?<![\w/@.:-])(?:https?://|www\.)[^\s<>()\[\]]*[^\s<>()\[\].,;:!?'\"]"
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802
+        md.inlinePatterns.register(_WebAddress(self.PATTERN, md), "policy_web_address", 105)
 
 
 class Converter:
@@ -35,7 +60,7 @@ class Converter:
         if fragments:
             names = [e for e in names if isinstance(e, str) and e != "toc"]
             configs = {k: v for k, v in configs.items() if k in names}
-        self._md = markdown.Markdown(extensions=names, extension_configs=configs)
+        self._md = markdown.Markdown(extensions=[*names, WebAddresses()], extension_configs=configs)
 
     @classmethod
     def for_settings(cls, settings: Settings, *, fragments: bool = False) -> "Converter":

@@ -91,3 +91,37 @@ def test_the_versions_table_fits_the_screen_and_links_every_pdf(browser, base_ur
             assert set(labels) == {"none"}
     finally:
         context.close()
+
+
+def test_the_pdf_template_is_not_published_with_the_site(sites):
+    """theme/pdf/ makes the PDFs; it is not a page or an asset of the site."""
+    assert not (sites / "three" / "pdf").exists()
+    assert (sites / "three" / "assets" / "stylesheets" / "policy.css").is_file()
+
+
+def test_web_addresses_in_the_text_are_links_on_the_page_and_in_the_pdf(sites):
+    import pikepdf
+
+    html = (sites / "three" / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="https://www.privacy.org.nz">www.privacy.org.nz</a>' in html
+    pdf = pikepdf.open(sites / "three" / "privacy-policy" / "v" / "2" / "privacy-policy-v2.pdf")
+    uris = {str(a.A.URI) for p in pdf.pages for a in p.get("/Annots", []) if "/A" in a and "/URI" in a.A}
+    assert "https://www.privacy.org.nz" in uris
+
+
+@pytest.mark.parametrize("width, in_page", [(1280, False), (390, True)])
+def test_the_contents_are_on_screen_once(browser, base_url, width, in_page):
+    """The theme's table of contents shows beside the text on a wide screen; the in-page list
+    only where it does not (a phone), and in print."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{base_url}/three/privacy-policy/")
+        pg.wait_for_load_state("networkidle")
+        assert pg.locator("nav.policy-toc").is_visible() is in_page
+        sidebar = pg.locator(".md-sidebar--secondary .md-nav--secondary")
+        assert sidebar.is_visible() is (not in_page)
+        pg.emulate_media(media="print")
+        assert pg.locator("nav.policy-toc").is_visible()
+    finally:
+        context.close()

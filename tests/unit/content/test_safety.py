@@ -105,3 +105,15 @@ def test_markdown_traps_are_warnings_that_say_how_to_write_it(tmp_path, name):
 def test_the_embedded_policy_and_checklists_have_no_findings():
     result = subprocess.run([str(POLICY), "check"], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_a_bare_web_address_becomes_a_link_and_the_public_text_stays_as_written():
+    from generator.render.markdown import Converter
+
+    md = Converter(["attr_list", "md_in_html", "tables"])
+    html = str(md("See www.privacy.org.nz, or https://example.org/a_b (or [ours](https://x.example/))."))
+    assert '<a href="https://www.privacy.org.nz">www.privacy.org.nz</a>,' in html
+    assert '<a href="https://example.org/a_b">https://example.org/a_b</a> (' in html
+    assert html.count("<a ") == 3 and "x.example/</a>" not in html
+    policy = loader.load_policy(ROOT / "content" / "privacy-policy.yaml")
+    assert "see www.privacy.org.nz for further" in policy.canonical_text()
