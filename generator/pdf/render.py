@@ -47,6 +47,20 @@ def _attachments(job: PdfJob) -> list:
             for name, desc, data in job.attachments]
 
 
+def _list_attachments_once(document, pdf) -> None:
+    """WeasyPrint 70 lists each attachment twice in the catalog's ``/AF`` (PDF/A-3): keep the first of each."""
+    found = pdf.catalog.get("AF") if hasattr(pdf.catalog, "get") else None
+    if not found:
+        return
+    seen, kept = set(), []
+    for item in found:
+        key = str(item)
+        if key not in seen:
+            seen.add(key)
+            kept.append(item)
+    found[:] = kept
+
+
 def _anchor_page(document, anchor: str) -> int:
     """Index of the first page holding ``anchor`` (an element id), or -1."""
     for i, page in enumerate(document.pages):
@@ -82,7 +96,7 @@ def render_job(job: PdfJob) -> bytes:
             short = weasyprint.HTML(string=job.html_short, base_url=".", url_fetcher=fetcher).render(**options)
             if len(short.pages) < TOC_MIN_PAGES:
                 document = short
-        return document.write_pdf(attachments=_attachments(job), **options)
+        return document.write_pdf(attachments=_attachments(job), finisher=_list_attachments_once, **options)
     except Exception as e:  # WeasyPrint raises many kinds; report one
         raise PdfError(f"{job.name}: WeasyPrint failed: {type(e).__name__}: {e}") from e
     finally:
