@@ -125,3 +125,21 @@ def test_the_contents_are_on_screen_once(browser, base_url, width, in_page):
         assert pg.locator("nav.policy-toc").is_visible()
     finally:
         context.close()
+
+
+def test_question_boxes_never_cut_through_the_question_on_a_phone(browser, base_url):
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    pg = context.new_page()
+    try:
+        pg.goto(f"{base_url}/three/training/all-staff/")
+        pg.wait_for_load_state("networkidle")
+        boxes = pg.evaluate("""[...document.querySelectorAll('fieldset.training-question')].map(f => {
+            const l = f.querySelector('legend').getBoundingClientRect(), b = f.getBoundingClientRect();
+            return {legend_top: l.top, box_top: b.top + parseFloat(getComputedStyle(f).borderTopWidth),
+                    legend_bottom: l.bottom, box_bottom: b.bottom, lines: Math.round(l.height / 20)};
+        })""")
+        assert boxes and any(b["lines"] > 1 for b in boxes)  # some questions do wrap at 390 px
+        for b in boxes:
+            assert b["box_top"] <= b["legend_top"] and b["legend_bottom"] <= b["box_bottom"], b
+    finally:
+        context.close()
