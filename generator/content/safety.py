@@ -61,8 +61,10 @@ def findings(text: str | None) -> list[Finding]:
             continue
         if fenced or line.startswith(("    ", "\t")) and not _in_list(lines, n):
             continue
-        out.extend(f for f in _line_findings(n, line) if f.message not in said)
-        said.update(f.message for f in out)
+        for f in _line_findings(n, line):
+            if f.message not in said:
+                said.add(f.message)
+                out.append(f)
         if n and _LETTERED.match(line) and lines[n - 1].strip():
             out.append(Finding(n, False, "this line starts a lettered paragraph, but with no blank line "
                                          "before it Markdown joins it to the line above: put a blank "
@@ -72,7 +74,8 @@ def findings(text: str | None) -> list[Finding]:
 
 def _in_list(lines: list[str], n: int) -> bool:
     """An indented line under a list item is part of the item, not a code block."""
-    for prev in reversed(lines[:n]):
+    for k in range(n - 1, -1, -1):  # back to the nearest written line, copying nothing
+        prev = lines[k]
         if prev.strip():
             return bool(re.match(r"\s*(?:[-*+]|\d+[.)])\s", prev)) or prev.startswith(("    ", "\t"))
     return False
