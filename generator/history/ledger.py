@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from ..errors import ContentError, HistoryError
 from ..model import Policy
 from . import git as git_history
 from . import migrate
+from .gitstore import is_ancestor, ref_value
 
 BRANCH = "policy-ledger"
 FILE = "ledger.jsonl"
@@ -186,8 +187,6 @@ class Ledger:
 
 def find_ref(root: Path, branch: str = BRANCH) -> str | None:
     """The ledger's ref: the local branch, or ``origin/<branch>`` when that is ahead or alone."""
-    from .gitstore import is_ancestor, ref_value
-
     local, remote = f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"
     lv, rv = ref_value(root, local), ref_value(root, remote)
     if lv and rv and lv != rv and is_ancestor(root, lv, rv):
@@ -201,8 +200,6 @@ def read(root: Path, branch: str = BRANCH, ref: str | None = None) -> Ledger:
     Raises:
         HistoryError: an entry cannot be read, or the chain is broken.
     """
-    from .gitstore import ref_value
-
     ref = ref or find_ref(root, branch)
     if ref is None:
         return Ledger(root, None, None)
@@ -250,11 +247,6 @@ def policies_at(root: Path, commit: str, folder: Path) -> dict[str, tuple[Policy
         if data is None:
             continue
         policy = migrate.read_policy(data, f"{p}@{commit[:12]}")
-        if not policy.previous_ids:  # not public text, so the reader skips it: read it here
-            found = migrate.load_data(data, p)
-            ids = found.get("previous_ids") if isinstance(found, dict) else None
-            if isinstance(ids, list):
-                policy = replace(policy, previous_ids=tuple(i for i in ids if isinstance(i, str)))
         if policy.id in out:
             raise ContentError(f"duplicate policy id '{policy.id}' (also in {out[policy.id][1]})", p)
         out[policy.id] = (policy, p)

@@ -100,7 +100,8 @@ def read_policy(raw: bytes, path: str, *, migrations: Mapping[int, Migration] = 
 
 
 _TOP_KEYS = frozenset({"schema_version", "id", "title", "organisation", "jurisdiction", "language",
-                       "contact", "clauses"})
+                       "contact", "clauses", "previous_ids"})
+"""The public fields, and ``previous_ids`` (not public text, but it says whose history a policy continues)."""
 _CLAUSE_KEYS = frozenset({"id", "title", "body", "summary", "contact", "clauses"})
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
