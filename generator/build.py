@@ -64,13 +64,14 @@ def gather(settings: Settings) -> SiteModel:
                                 site_url=settings.site_url, pdfs=pdfs)
         archives[policy.id] = archive
         pages.extend(policy_pages(archive, convert))
-        outputs.append(Output(f"{policy.id}/{versions_json.FILE_NAME}", versions_file(archive).to_bytes()))
+        listed = versions_file(archive).to_bytes()
         atom = feed.atom(archive, site_name=settings.site_name)
-        outputs.append(Output(f"{policy.id}/feed.xml", atom))
+        # An earlier id's addresses (previous_ids) serve the same list and feed.
+        for pid in (policy.id, *histories[policy.id].previous_ids):
+            outputs.append(Output(f"{pid}/{versions_json.FILE_NAME}", listed))
+            outputs.append(Output(f"{pid}/feed.xml", atom))
         for old in histories[policy.id].previous_ids:
             outputs.extend(Output(path, data) for path, data in moved_pages(archive, old))
-            outputs.append(Output(f"{old}/{versions_json.FILE_NAME}", versions_file(archive).to_bytes()))
-            outputs.append(Output(f"{old}/feed.xml", atom))
         gone = histories[policy.id].withdrawn_on
         entries.append({"title": policy.title, "url": policy_src(policy.id),
                         "line": f"{policy.organisation} · {policy.jurisdiction}"

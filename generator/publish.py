@@ -70,8 +70,8 @@ def publish(settings: Settings, *, push: bool = False, remote: str = "origin") -
         book = (ledger_store.read(root, ref=f"refs/remotes/{remote}/{settings.ledger_branch}")
                 if remote_commit else ledger_store.read(root, settings.ledger_branch))
         new, texts, seeded = _plan(settings, root, book)
+        lines = list(book.lines) + [e.to_line() for e in new]
         if new:
-            lines = list(book.lines) + [e.to_line() for e in new]
             files = {ledger_store.FILE: b"\n".join(lines) + b"\n"}
             files.update({ledger_store.text_path(sha): data for sha, data in texts.items()})
             message = "Post " + ", ".join(
@@ -81,7 +81,7 @@ def publish(settings: Settings, *, push: bool = False, remote: str = "origin") -
             gitstore.append_commit(root, ref, book.commit, files, message, new[-1].recorded_at.isoformat(), local)
         elif book.commit and book.commit != local:  # nothing new: bring the local branch level with the record
             git_history.git(["update-ref", ref, book.commit, local or "0" * 40], root)
-        head = ledger_store.read(root, ref=ref).head if (new or book.commit) else ""
+        head = Ledger(root, ref, None, tuple(lines)).head
         if not push:
             return Published(tuple(new), head, False, seeded, attempt)
         if gitstore.push(root, remote, settings.ledger_branch):
@@ -116,26 +116,32 @@ def _plan(settings: Settings, root: Path, book: Ledger) -> tuple[list[Entry], di
     tip, tip_time = _tip(root, settings.branch)
     recorded = now()
     lines = list(book.lines)
+    entries = list(book.entries)
     new: list[Entry] = []
     texts: dict[str, bytes] = {}
-    seeded = False
-    if not book.entries:
-        seeded = True
-        for entry, policy in _seed(settings, root, lines, recorded):
-            new.append(entry)
-            lines.append(entry.to_line())
-            texts[entry.text_sha256] = ledger_store.text_bytes(policy)
-    entries = list(book.entries) + new
+
+    def add(**fields) -> None:
+        """Chain an entry after the last line and keep it (the three lists stay in step)."""
+        entry = ledger_store.new_entry(lines, recorded_at=recorded, **fields)
+        new.append(entry)
+        entries.append(entry)
+        lines.append(entry.to_line())
+
+    seeded = not book.entries
+    if seeded:
+        for v, path in _seed(settings):
+            add(kind="version", policy=v.policy.id, version=v.number, title=v.policy.title,
+                posted_at=v.posted_at, effective_date=v.effective_date, commit=v.commit, path=path,
+                text_sha256=v.text_sha256, pdf_sha256=_pdf_sha256(v, settings),
+                posted_zone=v.posted_zone or settings.timezone, derived=True,
+                note="derived from the git history when the ledger was started")
+            texts[v.text_sha256] = ledger_store.text_bytes(v.policy)
     if entries and not gitstore.is_ancestor(root, entries[-1].commit, tip):
         # Another run already posted a later tip: posting this older one would undo it.
         return new, texts, seeded
     at_tip = _at_tip(root, tip, settings)
     floor = max((e.posted_at for e in entries), default=None)
     day_zone = zone(settings.timezone)
-    def add(entry: Entry) -> None:
-        new.append(entry)
-        entries.append(entry)
-        lines.append(entry.to_line())
 
     for pid, (policy, path) in at_tip.items():
         posted, note = _posted(tip_time, floor, recorded, f"{pid}")
@@ -144,11 +150,10 @@ def _plan(settings: Settings, root: Path, book: Ledger) -> tuple[list[Entry], di
             for old in policy.previous_ids:
                 theirs = [e for e in entries if e.policy == old]
                 if theirs and theirs[-1].kind == "version" and old not in at_tip:
-                    add(ledger_store.new_entry(
-                        lines, kind="renamed", policy=old, version=None, title=theirs[-1].title, posted_at=posted,
+                    add(kind="renamed", policy=old, version=None, title=theirs[-1].title, posted_at=posted,
                         effective_date=posted.astimezone(day_zone).date(), commit=tip, path=theirs[-1].path,
-                        text_sha256=None, pdf_sha256=None, recorded_at=recorded, posted_zone=settings.timezone,
-                        note=note, renamed_to=pid))
+                        text_sha256=None, pdf_sha256=None, posted_zone=settings.timezone, note=note,
+                        renamed_to=pid)
         view = Ledger(root, None, None, tuple(lines), tuple(entries))
         history = view.versions_of(pid)
         own = view.of(pid)
@@ -159,42 +164,31 @@ def _plan(settings: Settings, root: Path, book: Ledger) -> tuple[list[Entry], di
         effective = posted.astimezone(day_zone).date() + timedelta(days=settings.notice_days)
         version = PolicyVersion(number, policy, tip, posted, effective, "in-force", text_sha256=sha,
                                 posted_zone=settings.timezone)
-        add(ledger_store.new_entry(
-            lines, kind="version", policy=pid, version=number, title=policy.title, posted_at=posted,
+        add(kind="version", policy=pid, version=number, title=policy.title, posted_at=posted,
             effective_date=effective, commit=tip, path=path, text_sha256=sha,
-            pdf_sha256=_pdf_sha256(version, settings), recorded_at=recorded, posted_zone=settings.timezone,
-            note=note))
+            pdf_sha256=_pdf_sha256(version, settings), posted_zone=settings.timezone, note=note)
         texts[sha] = ledger_store.text_bytes(policy)
     for pid in dict.fromkeys(e.policy for e in entries):
         last = [e for e in entries if e.policy == pid][-1]
         if pid in at_tip or last.kind != "version":
             continue
         posted, note = _posted(tip_time, floor, recorded, f"{pid} withdrawal")
-        add(ledger_store.new_entry(
-            lines, kind="withdrawn", policy=pid, version=None, title=last.title, posted_at=posted,
+        add(kind="withdrawn", policy=pid, version=None, title=last.title, posted_at=posted,
             effective_date=posted.astimezone(day_zone).date(), commit=tip, path=last.path, text_sha256=None,
-            pdf_sha256=None, recorded_at=recorded, posted_zone=settings.timezone, note=note))
+            pdf_sha256=None, posted_zone=settings.timezone, note=note)
     return new, texts, seeded
 
 
-def _seed(settings: Settings, root: Path, lines: list[bytes], recorded: datetime):
-    """The ledger's first entries: every version the git history gives by today's rules, marked derived."""
+def _seed(settings: Settings) -> list[tuple[PolicyVersion, str]]:
+    """Every version the git history gives by today's rules, in posting order, with its file:
+    the ledger's first entries (marked derived)."""
     policies = loader.load_all(settings.content_dir)
     histories = read_all(policies, branch=settings.branch, timezone=settings.timezone,
                          notice_days=settings.notice_days, today=settings.today, cache_dir=settings.cache_dir,
                          config_file=settings.config_file)
-    versions = sorted((v for h in histories.values() for v in h.versions),
-                      key=lambda v: (v.posted_at, v.policy.id, v.number))
-    for v in versions:
-        h = histories[v.policy.id]
-        entry = ledger_store.new_entry(
-            lines, kind="version", policy=v.policy.id, version=v.number, title=v.policy.title,
-            posted_at=v.posted_at, effective_date=v.effective_date, commit=v.commit, path=h.path,
-            text_sha256=v.text_sha256, pdf_sha256=_pdf_sha256(v, settings), recorded_at=recorded,
-            posted_zone=v.posted_zone or settings.timezone, derived=True,
-            note="derived from the git history when the ledger was started")
-        lines.append(entry.to_line())
-        yield entry, v.policy
+    versions = sorted(((v, h.path) for h in histories.values() for v in h.versions),
+                      key=lambda vp: (vp[0].posted_at, vp[0].policy.id, vp[0].number))
+    return versions
 
 
 def _pdf_sha256(version: PolicyVersion, settings: Settings) -> str | None:

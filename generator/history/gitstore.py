@@ -42,8 +42,8 @@ def append_commit(root: Path, ref: str, parent: str | None, files: Mapping[str, 
     ``when`` is the commit's date (ISO 8601). Fails if ``ref`` no longer points at ``expected``
     (its value when it was read; ``None`` when it did not exist).
     """
-    env = {**IDENTITY, **{k: v for k, v in os.environ.items() if k.startswith(("GIT_AUTHOR_", "GIT_COMMITTER_"))
-                          and k.endswith(("_NAME", "_EMAIL"))},
+    # The caller's identity when it has one (a CI bot), else this tool's; the date is the recording's.
+    env = {**{k: v for k, v in IDENTITY.items() if k not in os.environ},
            "GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when}
     with tempfile.TemporaryDirectory() as tmp:
         index = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}

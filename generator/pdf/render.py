@@ -49,7 +49,7 @@ def _attachments(job: PdfJob) -> list:
 
 def _list_attachments_once(document, pdf) -> None:
     """WeasyPrint 70 lists each attachment twice in the catalog's ``/AF`` (PDF/A-3): keep the first of each."""
-    found = pdf.catalog.get("AF") if hasattr(pdf.catalog, "get") else None
+    found = pdf.catalog.get("AF")
     if not found:
         return
     seen, kept = set(), []
