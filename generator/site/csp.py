@@ -35,38 +35,28 @@ _JS_TYPES = {"", "text/javascript", "application/javascript", "module"}
 
 
 class _Scripts(HTMLParser):
-    """Collects the text and position of each inline script the browser would run."""
+    """Collects the text of each inline script the browser would run."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
-        self.found: list[tuple[int, str]] = []
-        self._open: tuple[int, list[str]] | None = None
+        self.found: list[str] = []
+        self._open: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag != "script":
             return
         a = dict(attrs)
         if "src" not in a and (a.get("type") or "").strip().lower() in _JS_TYPES:
-            self._open = (self._offset(), [])
+            self._open = []
 
     def handle_data(self, data: str) -> None:
         if self._open is not None:
-            self._open[1].append(data)
+            self._open.append(data)
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "script" and self._open is not None:
-            self.found.append((self._open[0], "".join(self._open[1])))
+            self.found.append("".join(self._open))
             self._open = None
-
-    def _offset(self) -> int:
-        line, col = self.getpos()
-        return self._line_starts[line - 1] + col
-
-    def scan(self, html: str) -> list[tuple[int, str]]:
-        self._line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
-        self.feed(html)
-        self.close()
-        return self.found
 
 
 def script_hash(text: str) -> str:
@@ -78,15 +68,18 @@ def policy_for(html: str, content: tuple[int, int] | None = None) -> str:
 
     Args:
         html: the whole page.
-        content: start and end offsets of the page's content in ``html``; scripts there get no hash.
+        content: start and end offsets of the page's content in ``html``; scripts there get no
+            hash, and only the page around it is read (the content is most of the page).
     """
     hashes = []
-    for offset, text in _Scripts().scan(html):
-        if content and content[0] <= offset < content[1]:
-            continue
-        h = script_hash(text)
-        if h not in hashes:
-            hashes.append(h)
+    for part in ((html[:content[0]], html[content[1]:]) if content else (html,)):
+        scripts = _Scripts()
+        scripts.feed(part)
+        scripts.close()
+        for text in scripts.found:
+            h = script_hash(text)
+            if h not in hashes:
+                hashes.append(h)
     parts = []
     for name, value in DIRECTIVES:
         if name == "script-src" and hashes:
