@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from generator.records.pgtemp import TempPostgres  # noqa: E402
 from generator.records.scoring import answer_hash  # noqa: E402
 
-TOKEN = "benchmark-admin-token"
+TOKEN = "benchmark-admin-token-of-thirty-two-chars"
 QUESTIONS = 10
 REQUEST_TIMEOUT = 15.0
 RETRIES = 2

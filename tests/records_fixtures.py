@@ -34,7 +34,7 @@ from generator.records.scoring import answer_hash
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "privacy-policy.yaml"
 POLICY_BIN = Path(sys.executable).parent / "policy"
-ADMIN_TOKEN = "s3cret-admin-token-for-tests"
+ADMIN_TOKEN = "s3cret-admin-token-for-the-records-tests"
 
 # Two checklists: all staff read and answer on collection, security and disclosure; the call
 # centre only on collection and call recording (so a change to security does not touch it).

@@ -6,7 +6,6 @@ import contextlib
 import csv
 import hmac
 import io
-import json
 import os
 import re
 from pathlib import Path
@@ -20,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -28,33 +27,23 @@ from starlette.staticfiles import StaticFiles
 from ..errors import PolicyError
 from .db import Records, public
 from .headers import SecurityHeaders
+from .identity import LOOPBACK, Proxies, identity_key
+from .intake import ApiError, answers, check_email, field, read_json, string_list
+from .limits import MIN_ADMIN_TOKEN, Rate, RateLimiter
 from .report import csv_cell
 from .scoring import PublishedSite, SubmissionError, score
 
-MAX_BODY = 64 * 1024
-"""Largest request body accepted: a checklist's answers fit many times over."""
-
 TOKEN_ENV = "POLICY_RECORDS_ADMIN_TOKEN"
-
-EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
-
-UNSAFE_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-"""Control characters, bidi overrides and lone surrogates: no name, email or id needs them, and
-they break the store (PostgreSQL refuses NUL; UTF-8 cannot encode a lone surrogate, so the page
-would resend forever) or forge lines in the text report."""
 
 CSV_FIELDS = ("id", "created_at", "checklist", "policy", "version", "name", "email", "identity_source",
               "score", "passed", "correct", "total", "training_hash", "user_agent", "address")
 
-
-class ApiError(Exception):
-    """Ends a request with ``status`` and a JSON body ``{"message": ..., **extra}``."""
-
-    def __init__(self, status: int, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.extra = extra
+IDENTITY_RATE = Rate(20, 3600)
+"""Submissions for one person an hour: a few failed attempts and retries fit many times over."""
+ADDRESS_RATE = Rate(600, 60)
+"""Submissions from one address a minute: a whole office behind one NAT address fits."""
+ADMIN_FAILURES = Rate(10, 60)
+"""Wrong admin tokens from one address a minute before every admin request waits."""
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -63,126 +52,80 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
     return JSONResponse(body, status_code=status, headers=merged)
 
 
-async def _read_body(request: Request) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > MAX_BODY:
-                raise ApiError(413, f"the request body is over {MAX_BODY // 1024} KB")
-        except ValueError:
-            raise ApiError(400, "the Content-Length header is not a number") from None
-    chunks, size = [], 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            # A chunked body has no Content-Length: stop reading as soon as it is too big.
-            if size > MAX_BODY:
-                raise ApiError(413, f"the request body is over {MAX_BODY // 1024} KB")
-            chunks.append(chunk)
-    except ClientDisconnect:
-        raise ApiError(400, "the client went away before sending the whole body") from None
-    return b"".join(chunks)
-
-
-def _field(data: dict[str, Any], name: str, kind: type, *, required: bool = True, limit: int = 0) -> Any:
-    if name not in data or data[name] is None:
-        if required:
-            raise ApiError(400, f"missing field '{name}'", field=name)
-        return None
-    value = data[name]
-    if kind is int:
-        ok = isinstance(value, int) and not isinstance(value, bool)
-    else:
-        ok = isinstance(value, kind)
-    if not ok:
-        want = {str: "a string", int: "a whole number", dict: "an object", list: "a list"}[kind]
-        raise ApiError(400, f"field '{name}' must be {want}", field=name)
-    if kind is str:
-        value = value.strip()
-        if not value and required:
-            raise ApiError(400, f"field '{name}' is empty", field=name)
-        if limit and len(value) > limit:
-            raise ApiError(400, f"field '{name}' is longer than {limit} characters", field=name)
-    return value
-
-
-def _check_text(value: str, where: str) -> None:
-    bad = UNSAFE_TEXT.search(value)
-    if bad:
-        raise ApiError(400, f"field '{where}' contains the character U+{ord(bad.group()):04X}, "
-                            "which is not allowed", field=where)
-
-
-def _answers(raw: dict[str, Any]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for qid, chosen in raw.items():
-        _check_text(qid, "answers")
-        where = f"answers.{qid}"
-        if isinstance(chosen, str):
-            chosen = [chosen]
-        if not isinstance(chosen, list) or not all(isinstance(c, str) for c in chosen):
-            raise ApiError(400, f"field '{where}' must be a list of choice ids", field=where)
-        for c in chosen:
-            _check_text(c, where)
-        out[str(qid)] = chosen
-    return out
+def _too_many(wait: int, what: str) -> ApiError:
+    return ApiError(429, f"too many {what}: try again in {wait} seconds",
+                    headers={"Retry-After": str(wait)})
 
 
 class Service:
     """The request handlers, sharing one database, one published site and the settings."""
 
     def __init__(self, records: Records, site: PublishedSite, identity_header: str | None,
-                 admin_token: str | None) -> None:
+                 admin_token: str | None, proxies: Proxies, address_rate: Rate = ADDRESS_RATE,
+                 identity_rate: Rate = IDENTITY_RATE) -> None:
         self.records = records
         self.site = site
         self.identity_header = identity_header
         self.admin_token = admin_token
+        self.proxies = proxies
+        self.by_address = RateLimiter(address_rate)
+        self.by_identity = RateLimiter(identity_rate)
+        self.admin_failures = RateLimiter(ADMIN_FAILURES)
         # A few writer threads are enough (SQLite takes one writer at a time); forty threads
         # fighting over the GIL would starve the event loop and stretch the latency tail.
         self.writers = anyio.CapacityLimiter(2 if records.is_sqlite else 8)
 
-    async def submit(self, request: Request) -> Response:
-        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if kind != "application/json":
-            # A form on another site can post text/plain without asking; JSON needs a CORS
-            # preflight, which is refused: behind SSO that stops forged completions (CSRF).
-            raise ApiError(415, "send the completion as JSON (Content-Type: application/json)")
-        body = await _read_body(request)
+    @property
+    def identity_source(self) -> str:
+        return "proxy" if self.identity_header else "typed"
+
+    def address(self, request: Request) -> str:
+        peer = request.client.host if request.client else None
+        return self.proxies.client_address(peer, request.headers.getlist("x-forwarded-for"))[:64]
+
+    def _identity(self, request: Request, data: dict[str, Any]) -> str:
+        """The person's email: from the sign-in proxy's header, or as typed."""
+        if not self.identity_header:
+            email = field(data, "email", str, limit=254)
+            check_email(email, "email")
+            return email
+        header = self.identity_header
+        values = request.headers.getlist(header)
+        if values and not self.proxies.trusts(request.client.host if request.client else None):
+            raise ApiError(403, f"the {header} header is accepted only from a trusted proxy "
+                                "(--trusted-proxy); this request came from elsewhere", final=True)
+        if not values:
+            raise ApiError(401, f"no identity: the {header} header from the sign-in proxy is missing")
+        if len(values) > 1:
+            # A proxy that appends rather than replaces would let the client choose.
+            raise ApiError(400, f"the {header} header came more than once; the sign-in proxy must "
+                                "replace it, not add to it", final=True)
         try:
-            data = json.loads(body)
-        except (UnicodeDecodeError, ValueError) as e:
-            raise ApiError(400, f"the body is not valid JSON: {e}") from None
-        if not isinstance(data, dict):
-            raise ApiError(400, "the body must be a JSON object")
-        checklist_id = _field(data, "checklist", str, limit=64)
-        version = _field(data, "version", int)
-        training_hash = _field(data, "training_hash", str, limit=128)
-        name = _field(data, "name", str, limit=200)
-        _check_text(name, "name")
-        if self.identity_header:
-            # Behind single sign-on the proxy vouches for who this is; a typed email could be anyone's.
-            email = (request.headers.get(self.identity_header) or "").strip()
-            if not email:
-                raise ApiError(401, f"no identity: the {self.identity_header} header from the "
-                                    "sign-in proxy is missing")
-            if len(email) > 254:
-                raise ApiError(400, f"the {self.identity_header} header is too long")
-            source = "header"
-        else:
-            email = _field(data, "email", str, limit=254)
-            _check_text(email, "email")
-            if not EMAIL.match(email):
-                raise ApiError(400, f"field 'email': {email!r} is not an email address", field="email")
-            source = "typed"
-        answers = _answers(_field(data, "answers", dict))
-        acknowledged = _field(data, "acknowledged", list)
-        if not all(isinstance(a, str) for a in acknowledged):
-            raise ApiError(400, "field 'acknowledged' must be a list of item ids", field="acknowledged")
-        for a in acknowledged:
-            _check_text(a, "acknowledged")
-        submission_id = _field(data, "submission_id", str, required=False, limit=64) or None
-        if submission_id:
-            _check_text(submission_id, "submission_id")
+            # Starlette reads header bytes as Latin-1; a proxy sends UTF-8.
+            email = values[0].encode("latin-1").decode("utf-8").strip()
+        except UnicodeError:
+            raise ApiError(400, f"the {header} header is not UTF-8 text", final=True) from None
+        check_email(email, header)
+        return email
+
+    async def submit(self, request: Request) -> Response:
+        address = self.address(request)
+        wait = self.by_address.hit(address)
+        if wait:
+            raise _too_many(wait, "submissions from this address")
+        data = await read_json(request)
+        checklist_id = field(data, "checklist", str, limit=64)
+        version = field(data, "version", int)
+        training_hash = field(data, "training_hash", str, limit=128)
+        name = field(data, "name", str, limit=200)
+        email = self._identity(request, data)
+        chosen = answers(field(data, "answers", dict))
+        acknowledged = string_list(data, "acknowledged")
+        submission_id = field(data, "submission_id", str, required=False, limit=64) or None
+        identity = identity_key(email)
+        wait = self.by_identity.hit(identity)
+        if wait:
+            raise _too_many(wait, "submissions for this person")
 
         try:
             checklist = self.site.checklist(checklist_id)
@@ -190,27 +133,28 @@ class Service:
         except PolicyError as e:
             raise ApiError(503, f"the site's training data cannot be read: {e}") from None
         if checklist is None:
-            raise ApiError(422, f"unknown checklist '{checklist_id}'", field="checklist")
+            raise ApiError(422, f"unknown checklist '{checklist_id}'", field="checklist", final=True)
         if version not in known:
-            raise ApiError(422, f"unknown version {version} of policy '{checklist.policy}'", field="version")
+            raise ApiError(422, f"unknown version {version} of policy '{checklist.policy}'", field="version",
+                           final=True)
         if version != checklist.version or training_hash != checklist.training_hash:
             raise ApiError(409, "this training has changed since the page was loaded: reload the page "
                                 "and work through the changed items again",
-                           current_version=checklist.version)
+                           current_version=checklist.version, final=True)
         try:
-            result = score(checklist, answers, acknowledged)
+            result = score(checklist, chosen, acknowledged)
         except SubmissionError as e:
-            raise ApiError(400, e.message, field=e.field) from None
+            raise ApiError(400, e.message, field=e.field, final=True) from None
 
         values = {
             "submission_id": submission_id, "checklist": checklist.id, "policy": checklist.policy,
             "version": checklist.version, "training_hash": checklist.training_hash, "name": name,
-            "email": email, "identity": email.lower(), "identity_source": source,
+            "email": email, "identity": identity, "identity_source": self.identity_source,
             "score": result.score, "correct": result.correct, "total": result.total,
-            "passed": result.passed, "answers": answers, "acknowledged": sorted(set(acknowledged)),
+            "passed": result.passed, "answers": chosen, "acknowledged": sorted(set(acknowledged)),
             "clause_hashes": dict(checklist.clause_hashes),
             "user_agent": (request.headers.get("user-agent") or "")[:512],
-            "address": (request.client.host if request.client else "")[:64],
+            "address": address,
         }
         try:
             stored = await anyio.to_thread.run_sync(self.records.store, values, limiter=self.writers)
@@ -218,6 +162,11 @@ class Service:
             # The page keeps the submission and sends it again: say so rather than "500".
             raise ApiError(503, "the records database is not available just now; "
                                 "your completion will be sent again") from None
+        if not stored.created and not stored.same_submission:
+            # Someone else's record, perhaps: say only that one exists, and since when.
+            day = stored.record["created_at"][:10]
+            return _json(200, {"message": f"Already recorded on {day}.", "recorded_on": day,
+                               "passed": True})
         out = public(stored.record)
         out["pass_mark"] = checklist.pass_mark
         if stored.created:
@@ -234,10 +183,15 @@ class Service:
         if not self.admin_token:
             raise ApiError(401, f"admin access is off: set {TOKEN_ENV} where the service runs",
                            headers=challenge)
+        address = self.address(request)
+        wait = self.admin_failures.over(address)
+        if wait:
+            raise _too_many(wait, "wrong admin tokens from this address")
         given = request.headers.get("authorization", "")
         scheme, _, token = given.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
                 token.strip().encode("utf-8"), self.admin_token.encode("utf-8")):
+            self.admin_failures.hit(address)
             raise ApiError(401, "an admin token is needed: send 'Authorization: Bearer <token>'",
                            headers=challenge)
 
@@ -269,7 +223,7 @@ class Service:
     async def health(self, request: Request) -> Response:
         """Tells the training page that a records service is here, and how it knows people."""
         return _json(200, {"ok": True, "records": True,
-                           "identity": "header" if self.identity_header else "typed"})
+                           "identity": self.identity_source})
 
     async def not_found(self, request: Request) -> Response:
         if request.url.path in ("/api/completions", "/api/completions.csv", "/api/health"):
@@ -279,8 +233,7 @@ class Service:
 
 async def _api_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    headers = exc.extra.pop("headers", None)
-    return _json(exc.status, {"message": exc.message, **exc.extra}, headers)
+    return _json(exc.status, {"message": exc.message, **exc.extra}, exc.headers)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -296,7 +249,9 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(site_dir: str | Path, records: Records | str, *, identity_header: str | None = None,
-               admin_token: str | None = None, cors_origins: Sequence[str] = ()) -> Starlette:
+               admin_token: str | None = None, cors_origins: Sequence[str] = (),
+               trusted_proxies: Sequence[str] = LOOPBACK, address_rate: Rate = ADDRESS_RATE,
+               identity_rate: Rate = IDENTITY_RATE) -> Starlette:
     """Build the ASGI app.
 
     Args:
@@ -307,6 +262,9 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         admin_token: the token for the listing endpoints; by default read from
             ``POLICY_RECORDS_ADMIN_TOKEN``.
         cors_origins: other origins allowed to call the API from a browser (none by default).
+        trusted_proxies: addresses or networks of the sign-in proxy: only requests from them
+            may carry the identity header or an ``X-Forwarded-For`` that is believed.
+        address_rate, identity_rate: how many submissions one address, and one person, may make.
 
     Returns:
         The Starlette application; its lifespan creates or upgrades the schema.
@@ -316,7 +274,15 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         raise PolicyError(f"{site}: no such folder (build the site first: mkdocs build)")
     db = records if isinstance(records, Records) else Records(records)
     token = admin_token if admin_token is not None else os.environ.get(TOKEN_ENV) or None
-    svc = Service(db, PublishedSite(site), identity_header, token)
+    if token is not None and len(token) < MIN_ADMIN_TOKEN:
+        raise PolicyError(f"{TOKEN_ENV}: the admin token has {len(token)} characters; it needs at least "
+                          f"{MIN_ADMIN_TOKEN} characters (make one with: python3 -c 'import secrets; "
+                          "print(secrets.token_urlsafe(32))')")
+    try:
+        proxies = Proxies.parse(trusted_proxies)
+    except ValueError as e:
+        raise PolicyError(str(e)) from None
+    svc = Service(db, PublishedSite(site), identity_header, token, proxies, address_rate, identity_rate)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

@@ -32,14 +32,17 @@ def records() -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--identity-header", metavar="HEADER", default=None,
               help="Take the person's identity from this header set by a sign-in proxy "
-                   "(e.g. X-Forwarded-Email) and ignore the typed email. Only safe when the "
-                   "proxy is the one way in (keep --host 127.0.0.1 behind it).")
+                   "(e.g. X-Forwarded-Email) and ignore the typed email. It is believed only "
+                   "from the --trusted-proxy addresses.")
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="Address or network (10.0.0.5, 10.0.0.0/24) of the sign-in proxy: only it may send "
+                   "the identity header and X-Forwarded-For (repeatable; default: loopback only).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN",
               help="Another origin allowed to call the API from a browser (repeatable; none by default).")
-@click.option("--trust-proxy", is_flag=True,
-              help="Take the client address from X-Forwarded-For (only behind your own proxy).")
+@click.option("--address-rate", default="600/60", show_default=True, metavar="N/SECONDS",
+              help="Submissions one client address may make in SECONDS.")
 def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | None,
-          cors_origins: tuple[str, ...], trust_proxy: bool) -> None:
+          trusted_proxies: tuple[str, ...], cors_origins: tuple[str, ...], address_rate: str) -> None:
     """Serve the built site and the completions API on one origin.
 
     The admin listing (GET /api/completions, /api/completions.csv) needs
@@ -50,21 +53,40 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
 
         from .app import create_app
         from .db import Records
+        from .identity import LOOPBACK, listens_beyond_loopback
     except ImportError as e:
         _fail(PolicyError(f"the records service needs the 'records' extra ({e.name} is missing): "
                           "pip install 'policy-site[records]'"))
     try:
+        if identity_header and not trusted_proxies and listens_beyond_loopback(host):
+            raise PolicyError(f"--identity-header with --host {host}: other machines could send the header "
+                              "and claim to be anyone; name the sign-in proxy with --trusted-proxy ADDRESS")
+        rate = _rate(address_rate)
         if not site_dir.is_dir():
             raise PolicyError(f"{site_dir}: no such folder (build the site first: mkdocs build)")
         store = Records(db)
         store.start()  # fail here, with one line, rather than inside the server
-        app = create_app(site_dir, store, identity_header=identity_header, cors_origins=cors_origins)
+        app = create_app(site_dir, store, identity_header=identity_header, cors_origins=cors_origins,
+                         trusted_proxies=trusted_proxies or LOOPBACK, address_rate=rate)
     except PolicyError as e:
         _fail(e)
     click.echo(f"Serving {site_dir} with completion records in {store.describe()} "
                f"at http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, proxy_headers=trust_proxy, server_header=False,
+    uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False,
                 log_level="warning", access_log=False)
+
+
+def _rate(text: str):
+    from .limits import Rate
+
+    count, _, per = text.partition("/")
+    try:
+        rate = Rate(int(count), float(per))
+    except ValueError:
+        raise PolicyError(f"--address-rate: {text!r} is not N/SECONDS (e.g. 600/60)") from None
+    if rate.count < 1 or rate.per <= 0:
+        raise PolicyError(f"--address-rate: {text!r} must allow at least one submission")
+    return rate
 
 
 @records.command()

@@ -78,6 +78,8 @@ class Stored:
 
     record: dict[str, Any]
     created: bool
+    same_submission: bool = False
+    """The record kept is this very submission's, sent before (a retry whose answer was lost)."""
 
 
 def normalise_url(url: str) -> str:
@@ -191,7 +193,7 @@ class Records:
                 with self._write_lock, self._write() as conn, conn.begin():
                     existing = self._existing(conn, values)
                     if existing is not None:
-                        return Stored(existing, False)
+                        return existing
                     row = dict(values)
                     row["id"] = uuid.uuid4().hex
                     row["created_at"] = datetime.now(timezone.utc)
@@ -202,7 +204,7 @@ class Records:
                 with self.engine.connect() as conn, conn.begin():
                     existing = self._existing(conn, values)
                 if existing is not None:
-                    return Stored(existing, False)
+                    return existing
                 if attempt == 2:
                     raise
             except OperationalError:
@@ -210,17 +212,17 @@ class Records:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _existing(self, conn: Connection, values: dict[str, Any]) -> dict[str, Any] | None:
+    def _existing(self, conn: Connection, values: dict[str, Any]) -> Stored | None:
         c = completions.c
         if values.get("submission_id"):
             row = conn.execute(select(completions).where(
                 c.identity == values["identity"], c.submission_id == values["submission_id"])).first()
             if row is not None:
-                return _record(row._asdict())
+                return Stored(_record(row._asdict()), False, True)
         row = conn.execute(select(completions).where(
             c.identity == values["identity"], c.checklist == values["checklist"],
             c.version == values["version"], c.passed.is_(True))).first()
-        return _record(row._asdict()) if row is not None else None
+        return Stored(_record(row._asdict()), False) if row is not None else None
 
     def all(self, checklist: str | None = None, version: int | None = None) -> list[dict[str, Any]]:
         """Every record, oldest first, optionally of one checklist and version."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import ContentError
+from .identity import SELF_DECLARED, refused_character
 from .scoring import Checklist, PublishedSite, items_to_redo
 
 STATUSES = {
@@ -21,7 +22,14 @@ STATUSES = {
 """Report sections, in the order they are printed."""
 
 CSV_FIELDS = ("checklist", "policy", "version_in_force", "status", "name", "email", "version_completed",
-              "completed_at", "score", "record_id", "items_to_redo")
+              "completed_at", "score", "record_id", "identity_source", "items_to_redo")
+
+IDENTITY = {
+    "typed": "identity typed (self-declared)",
+    "proxy": "identity from the sign-in proxy",
+    "oidc": "identity from the sign-in (OpenID Connect)",
+}
+"""How each record's identity was established, as the text report says it."""
 
 
 @dataclass(frozen=True)
@@ -155,6 +163,8 @@ def _describe(item) -> str:
 
 def render_text(sections: list[Section], with_roster: bool) -> str:
     out = []
+    if any(ln.record and ln.record.get("identity_source") == "typed" for s in sections for ln in s.lines):
+        out += [f"Note: {SELF_DECLARED}.", ""]
     for s in sections:
         c = s.checklist
         when = f", effective {s.effective_date}" if s.effective_date else ""
@@ -174,14 +184,23 @@ def render_text(sections: list[Section], with_roster: bool) -> str:
     return "\n".join(out)
 
 
+def shown(value: str) -> str:
+    """``value`` with any character the service now refuses written as an escape, never raw."""
+    if refused_character(value) is None:
+        return value
+    return "".join(ch if refused_character(ch) is None else ch.encode("unicode_escape").decode("ascii")
+                   for ch in value)
+
+
 def _line_text(ln: Line) -> str:
-    text = f"{ln.name} <{ln.email}>"
+    text = f"{shown(ln.name)} <{shown(ln.email)}>"
     r = ln.record
     if r is None:
         return text
+    how = IDENTITY.get(r.get("identity_source") or "", f"identity {r.get('identity_source')}")
     if ln.status == "not-passed":
-        return f"{text}  best score {r['score']}% on version {r['version']}"
-    text += f"  version {r['version']}, {r['created_at'][:10]}, {r['score']}%, record {r['id']}"
+        return f"{text}  best score {r['score']}% on version {r['version']}, {how}"
+    text += f"  version {r['version']}, {r['created_at'][:10]}, {r['score']}%, record {r['id']}, {how}"
     if ln.redo:
         text += "\n      redo: " + "; ".join(ln.redo)
     return text
@@ -210,5 +229,6 @@ def render_csv(sections: list[Section]) -> str:
             w.writerow([csv_cell(v) for v in (
                 s.checklist.id, s.checklist.policy, s.in_force, ln.status, ln.name, ln.email,
                 r.get("version") if passed else None, r.get("created_at") if passed else None,
-                r.get("score"), r.get("id") if passed else None, "; ".join(ln.redo))])
+                r.get("score"), r.get("id") if passed else None, r.get("identity_source"),
+                "; ".join(ln.redo))])
     return buf.getvalue()

@@ -140,7 +140,7 @@ def test_behind_a_sign_in_proxy_the_page_asks_no_email(built, browser, tmp_path)
         rows = httpx.get(f"{base}/api/completions",
                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]
         assert [(r["email"], r["identity_source"], r["checklist"], r["name"]) for r in rows] == [
-            ("bo@corp.example", "header", "outbound-calling", "Bo Ruru")]
+            ("bo@corp.example", "proxy", "outbound-calling", "Bo Ruru")]
     finally:
         context.close()
         stop_server(server)

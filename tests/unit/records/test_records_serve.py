@@ -70,3 +70,17 @@ def test_start_up_errors_are_one_line(site_v1, tmp_path):
     assert r.returncode == 1 and "no such folder" in r.stderr
     for result in results:
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unsafe_start_up_settings_are_refused(site_v1, tmp_path):
+    site, db = str(site_v1[0]), f"sqlite:///{tmp_path / 'r.db'}"
+    # Header mode where other machines can connect, with no proxy named: anyone could claim anyone.
+    r = run_serve("--site", site, "--db", db, "--identity-header", "X-Forwarded-Email", "--host", "0.0.0.0")
+    assert r.returncode == 1 and "--trusted-proxy" in r.stderr and "Traceback" not in r.stderr
+    r = run_serve("--site", site, "--db", db, "--trusted-proxy", "not-an-address")
+    assert r.returncode == 1 and "'not-an-address' is not an IP address" in r.stderr
+    r = subprocess.run([str(POLICY_BIN), "records", "serve", "--site", site, "--db", db, "--port",
+                        str(free_port())], capture_output=True, text=True, timeout=60,
+                       env={**__import__("os").environ, "POLICY_RECORDS_ADMIN_TOKEN": "short"})
+    assert r.returncode == 1 and "at least 32 characters" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
