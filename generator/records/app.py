@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import csv
 import hmac
@@ -11,8 +12,6 @@ import re
 from pathlib import Path
 from typing import Any, Sequence
 
-import anyio
-import anyio.to_thread
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +31,7 @@ from .intake import ApiError, answers, check_email, field, read_json, string_lis
 from .limits import MIN_ADMIN_TOKEN, Rate, RateLimiter
 from .report import csv_cell
 from .scoring import PublishedSite, SubmissionError, score
+from .writer import DatabaseGone
 
 TOKEN_ENV = "POLICY_RECORDS_ADMIN_TOKEN"
 
@@ -71,9 +71,6 @@ class Service:
         self.by_address = RateLimiter(address_rate)
         self.by_identity = RateLimiter(identity_rate)
         self.admin_failures = RateLimiter(ADMIN_FAILURES)
-        # A few writer threads are enough (SQLite takes one writer at a time); forty threads
-        # fighting over the GIL would starve the event loop and stretch the latency tail.
-        self.writers = anyio.CapacityLimiter(2 if records.is_sqlite else 8)
 
     @property
     def identity_source(self) -> str:
@@ -157,7 +154,10 @@ class Service:
             "address": address,
         }
         try:
-            stored = await anyio.to_thread.run_sync(self.records.store, values, limiter=self.writers)
+            stored = await asyncio.wrap_future(self.records.submit(values))
+        except DatabaseGone as e:
+            raise ApiError(503, f"the records database is not available: {e}; your completion is "
+                                "kept in your browser and will be sent again") from None
         except SQLAlchemyError:
             # The page keeps the submission and sends it again: say so rather than "500".
             raise ApiError(503, "the records database is not available just now; "
@@ -221,7 +221,14 @@ class Service:
                                  "Content-Disposition": 'attachment; filename="completions.csv"'})
 
     async def health(self, request: Request) -> Response:
-        """Tells the training page that a records service is here, and how it knows people."""
+        """Tells the training page that a records service is here, and how it knows people.
+
+        It is 503 once the database went away, so that a monitor sees what the pages see.
+        """
+        try:
+            await run_in_threadpool(self.records.check_files)
+        except DatabaseGone as e:
+            return _json(503, {"ok": False, "records": True, "message": str(e)})
         return _json(200, {"ok": True, "records": True,
                            "identity": self.identity_source})
 

@@ -10,13 +10,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
-                        create_engine, event, select)
+                        and_, bindparam, create_engine, event, func, inspect, or_, select)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
 from ..errors import PolicyError
+from .writer import GroupWriter, SqliteFiles
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The schema this release writes; older databases are upgraded on start."""
 
 metadata = MetaData()
@@ -25,6 +26,9 @@ schema_info = Table(
     "records_schema", metadata,
     Column("id", Integer, primary_key=True),
     Column("version", Integer, nullable=False),
+    # Made once, when the database is: a marker file remembers it, so that an empty database
+    # put where a used one was is noticed rather than silently filled (schema 2).
+    Column("instance", String(32)),
 )
 
 completions = Table(
@@ -51,6 +55,9 @@ completions = Table(
     Column("clause_hashes", JSON, nullable=False),
     Column("user_agent", String(512), nullable=False, default=""),
     Column("address", String(64), nullable=False, default=""),
+    # "server": the service checked each answer and the page never had the key; "page": the
+    # page checked answers against salted hashes it carried (a static host) (schema 2).
+    Column("quiz_checked", String(8), nullable=False, default="page"),
 )
 
 # A retried submission is found by its id, only among the same person's records.
@@ -61,6 +68,13 @@ Index("ux_completions_passed", completions.c.identity, completions.c.checklist, 
       unique=True, sqlite_where=completions.c.passed.is_(True),
       postgresql_where=completions.c.passed.is_(True))
 
+_c = completions.c
+# Built once: composing a statement costs more than running it.
+_FIND = select(completions).where(_c.identity == bindparam("identity"), or_(
+    _c.submission_id == bindparam("submission_id"),
+    and_(_c.checklist == bindparam("checklist"), _c.version == bindparam("version"), _c.passed.is_(True))))
+_INSERT = completions.insert()
+
 _PUBLIC = ("id", "created_at", "checklist", "policy", "version", "name", "email", "score", "passed")
 
 
@@ -68,7 +82,18 @@ def _create_v1(conn: Connection) -> None:
     metadata.create_all(conn, tables=[completions], checkfirst=True)
 
 
-MIGRATIONS = [_create_v1]
+def _v2(conn: Connection) -> None:
+    """Each database gets its instance id; records say how their quiz was checked; "header" is "proxy"."""
+    have = {t: {c["name"] for c in inspect(conn).get_columns(t)} for t in ("records_schema", "completions")}
+    if "instance" not in have["records_schema"]:
+        conn.exec_driver_sql("ALTER TABLE records_schema ADD COLUMN instance VARCHAR(32)")
+    if "quiz_checked" not in have["completions"]:
+        conn.exec_driver_sql("ALTER TABLE completions ADD COLUMN quiz_checked VARCHAR(8) NOT NULL DEFAULT 'page'")
+    conn.execute(completions.update().where(completions.c.identity_source == "header")
+                 .values(identity_source="proxy"))
+
+
+MIGRATIONS = [_create_v1, _v2]
 """``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1``."""
 
 
@@ -142,6 +167,10 @@ class Records:
         # SQLite's busy handler (which sleeps in growing steps), keeps the latency tail short.
         self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
         self.started = False
+        self.instance = ""
+        self.count_at_start = 0
+        self.files: SqliteFiles | None = None
+        self.writer: GroupWriter | None = None
 
     def describe(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
@@ -172,17 +201,46 @@ class Records:
                 elif found != SCHEMA_VERSION:
                     conn.execute(schema_info.update().where(schema_info.c.id == 1)
                                  .values(version=SCHEMA_VERSION))
+                instance = conn.execute(select(schema_info.c.instance)).scalar()
+                if not instance:
+                    instance = uuid.uuid4().hex
+                    conn.execute(schema_info.update().where(schema_info.c.id == 1).values(instance=instance))
+                self.instance = instance
+                self.count_at_start = conn.execute(select(func.count()).select_from(completions)).scalar()
         except SQLAlchemyError as e:
             raise PolicyError(f"cannot open the records database {self.describe()}: "
                               f"{_first_line(e)}") from None
         self.started = True
+        if self.is_sqlite:
+            path = make_url(self.url).database
+            if path and path != ":memory:":
+                self.files = SqliteFiles(path, self.engine.raw_connection)
+        self.writer = GroupWriter(self.store_batch, self.check_files)
         return found
 
+    def check_files(self) -> None:
+        """Raise :class:`DatabaseGone` when the SQLite file or its log went away (see :mod:`.writer`)."""
+        if self.files is not None:
+            self.files.check()
+
+    def submit(self, values: dict[str, Any]):
+        """Queue ``values`` for the writer; the future holds the :class:`Stored` once it is on disk."""
+        if self.writer is None:
+            raise PolicyError("the records database is not started")
+        return self.writer.submit(values)
+
     def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
         self.engine.dispose()
 
     def store(self, values: dict[str, Any]) -> Stored:
-        """Store one scored attempt, unless it repeats one already kept.
+        """Store one scored attempt, unless it repeats one already kept (see :meth:`store_batch`)."""
+        return self.store_batch([values])[0]
+
+    def store_batch(self, batch: list[dict[str, Any]]) -> list[Stored]:
+        """Store scored attempts in one transaction (one durable commit), in order.
 
         A resubmission of the same ``submission_id`` (a retry whose answer was lost) or a new
         submission by someone who already passed this checklist and version gives back the
@@ -191,20 +249,16 @@ class Records:
         for attempt in range(3):
             try:
                 with self._write_lock, self._write() as conn, conn.begin():
-                    existing = self._existing(conn, values)
-                    if existing is not None:
-                        return existing
-                    row = dict(values)
-                    row["id"] = uuid.uuid4().hex
-                    row["created_at"] = datetime.now(timezone.utc)
-                    conn.execute(completions.insert().values(**row))
-                return Stored(_record(row), True)
+                    return [self._store_one(conn, values) for values in batch]
             except IntegrityError:
-                # A concurrent submission won the race (PostgreSQL): read what it stored.
+                # A concurrent submission won the race (another server on PostgreSQL): each
+                # on its own, so that one collision does not fail the others.
+                if len(batch) > 1:
+                    return [self.store_batch([values])[0] for values in batch]
                 with self.engine.connect() as conn, conn.begin():
-                    existing = self._existing(conn, values)
+                    existing = self._existing(conn, batch[0])
                 if existing is not None:
-                    return existing
+                    return [existing]
                 if attempt == 2:
                     raise
             except OperationalError:
@@ -212,17 +266,28 @@ class Records:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _store_one(self, conn: Connection, values: dict[str, Any]) -> Stored:
+        existing = self._existing(conn, values)
+        if existing is not None:
+            return existing
+        row = dict(values)
+        row["id"] = uuid.uuid4().hex
+        row["created_at"] = datetime.now(timezone.utc)
+        row.setdefault("quiz_checked", "page")
+        conn.execute(_INSERT, row)
+        return Stored(_record(row), True)
+
     def _existing(self, conn: Connection, values: dict[str, Any]) -> Stored | None:
-        c = completions.c
-        if values.get("submission_id"):
-            row = conn.execute(select(completions).where(
-                c.identity == values["identity"], c.submission_id == values["submission_id"])).first()
-            if row is not None:
-                return Stored(_record(row._asdict()), False, True)
-        row = conn.execute(select(completions).where(
-            c.identity == values["identity"], c.checklist == values["checklist"],
-            c.version == values["version"], c.passed.is_(True))).first()
-        return Stored(_record(row._asdict()), False) if row is not None else None
+        """This submission kept before (by its id), or else this person's passed record."""
+        rows = conn.execute(_FIND, {"identity": values["identity"], "checklist": values["checklist"],
+                                    "version": values["version"],
+                                    "submission_id": values.get("submission_id") or ""}).all()
+        mine = [r for r in rows if values.get("submission_id") and r.submission_id == values["submission_id"]]
+        if mine:
+            return Stored(_record(mine[0]._asdict()), False, True)
+        passed = [r for r in rows if r.passed and r.checklist == values["checklist"]
+                  and r.version == values["version"]]
+        return Stored(_record(passed[0]._asdict()), False) if passed else None
 
     def all(self, checklist: str | None = None, version: int | None = None) -> list[dict[str, Any]]:
         """Every record, oldest first, optionally of one checklist and version."""

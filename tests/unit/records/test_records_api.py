@@ -12,7 +12,7 @@ import pytest
 
 from generator.errors import PolicyError
 from generator.records.app import create_app
-from generator.records.db import Records
+from generator.records.db import SCHEMA_VERSION, Records
 from records_fixtures import (TestClient, ADMIN_TOKEN, V1_V2, answers_key, db_url, pg_server, policy_v1,  # noqa: F401
                               policy_v2, publish, site_v1, submission)
 
@@ -363,7 +363,7 @@ def test_sqlite_is_wal_with_full_sync(tmp_path):
     # WAL mode is a property of the file: a plain sqlite3 connection sees it too.
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("SELECT version FROM records_schema").fetchone()[0] == 1
+        assert raw.execute("SELECT version FROM records_schema").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_schema_is_created_once_and_a_newer_schema_is_refused(db_url):
@@ -371,7 +371,7 @@ def test_schema_is_created_once_and_a_newer_schema_is_refused(db_url):
     assert store.start() == 0
     store.close()
     again = Records(db_url)
-    assert again.start() == 1
+    assert again.start() == SCHEMA_VERSION
     with again.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE records_schema SET version = 99")
     again.close()
@@ -390,8 +390,26 @@ def test_an_older_schema_is_upgraded_on_start_and_keeps_its_records(site_v1, db_
     with TestClient(create_app(site_v1[0], db_url, admin_token=ADMIN_TOKEN)) as c:
         assert [r["id"] for r in listing(c)] == [kept]
     again = Records(db_url)
-    assert again.start() == 1  # upgraded by the server above, found current now
+    assert again.start() == SCHEMA_VERSION  # upgraded by the server above, found current now
     again.close()
+
+
+def test_a_schema_1_database_is_upgraded_and_its_proxy_records_say_so(site_v1, tmp_path, staff):
+    """Release 1 wrote identity_source "header" and had no instance id or quiz_checked column."""
+    checklist, key = staff
+    path = tmp_path / "old.db"
+    with TestClient(create_app(site_v1[0], f"sqlite:///{path}", admin_token=ADMIN_TOKEN)) as c:
+        kept = c.post("/api/completions", json=submission(checklist, key)).json()["id"]
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE completions SET identity_source = 'header'")
+        raw.execute("ALTER TABLE completions DROP COLUMN quiz_checked")
+        raw.execute("ALTER TABLE records_schema DROP COLUMN instance")
+        raw.execute("UPDATE records_schema SET version = 1")
+    with TestClient(create_app(site_v1[0], f"sqlite:///{path}", admin_token=ADMIN_TOKEN)) as c:
+        rows = listing(c)
+    assert [(r["id"], r["identity_source"], r["quiz_checked"]) for r in rows] == [(kept, "proxy", "page")]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("SELECT version, length(instance) FROM records_schema").fetchone() == (2, 32)
 
 
 def test_unreachable_database_is_one_clear_error(tmp_path):
