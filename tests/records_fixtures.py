@@ -30,6 +30,7 @@ with warnings.catch_warnings():
 from generator.content.loader import load_policy
 from generator.model import Policy
 from generator.records.scoring import answer_hash
+from generator.site.complete import BUILD_COMPLETE, BUILD_COMPLETE_DATA
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content" / "privacy-policy.yaml"
@@ -142,6 +143,9 @@ def publish(site: Path, policy: Policy, version: int, versions: list[dict[str, A
         (folder / "index.html").write_text(f"<!doctype html><title>{data['title']}</title>"
                                            f"<h1>{data['title']}</h1>\n")
         out[cid] = data
+    # Last, as a build does: the service takes the site as it is now.
+    (site / BUILD_COMPLETE).unlink(missing_ok=True)
+    (site / BUILD_COMPLETE).write_bytes(BUILD_COMPLETE_DATA)
     return out
 
 

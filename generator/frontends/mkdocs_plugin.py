@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, get_plugin_logger
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files, InclusionLevel
 
 from ..build import gather
@@ -16,6 +16,7 @@ from ..errors import PolicyError
 from ..history.git import set_source_date_epoch
 from ..settings import Settings
 from ..site import csp
+from ..site.complete import BUILD_COMPLETE, BUILD_COMPLETE_DATA
 from ..site.structure import SiteModel
 from . import material
 from .mkdocs_config import PolicyConfig
@@ -132,6 +133,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
                     server.watch(str(d))
         return server
 
+    # Last of every plugin's post-build work (the search index is written there too): the
+    # build-complete file must come after every other file.
+    @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         if self.site is None:
             return
@@ -140,6 +144,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             target = site_dir / out.dest_uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(out.data)
+        (site_dir / BUILD_COMPLETE).write_bytes(BUILD_COMPLETE_DATA)
 
 
 def _edit_uri(config: MkDocsConfig, source: Path) -> str | None:

@@ -7,6 +7,7 @@ import contextlib
 import csv
 import hmac
 import io
+import logging
 import os
 import re
 from pathlib import Path
@@ -21,7 +22,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from ..errors import PolicyError
 from .db import Records, public
@@ -29,11 +29,15 @@ from .headers import SecurityHeaders
 from .identity import LOOPBACK, Proxies, identity_key
 from .intake import ApiError, answers, check_email, field, read_json, string_list
 from .limits import MIN_ADMIN_TOKEN, Rate, RateLimiter
+from .marker import Marker
 from .report import csv_cell
-from .scoring import PublishedSite, SubmissionError, score
+from .scoring import SubmissionError, score
+from .snapshot import LiveSite, SiteFiles
 from .writer import DatabaseGone
 
 TOKEN_ENV = "POLICY_RECORDS_ADMIN_TOKEN"
+
+log = logging.getLogger("generator.records")
 
 CSV_FIELDS = ("id", "created_at", "checklist", "policy", "version", "name", "email", "identity_source",
               "score", "passed", "correct", "total", "training_hash", "user_agent", "address")
@@ -60,7 +64,7 @@ def _too_many(wait: int, what: str) -> ApiError:
 class Service:
     """The request handlers, sharing one database, one published site and the settings."""
 
-    def __init__(self, records: Records, site: PublishedSite, identity_header: str | None,
+    def __init__(self, records: Records, site: LiveSite, identity_header: str | None,
                  admin_token: str | None, proxies: Proxies, address_rate: Rate = ADDRESS_RATE,
                  identity_rate: Rate = IDENTITY_RATE) -> None:
         self.records = records
@@ -71,6 +75,7 @@ class Service:
         self.by_address = RateLimiter(address_rate)
         self.by_identity = RateLimiter(identity_rate)
         self.admin_failures = RateLimiter(ADMIN_FAILURES)
+        self.marker: Marker | None = None
 
     @property
     def identity_source(self) -> str:
@@ -125,8 +130,9 @@ class Service:
             raise _too_many(wait, "submissions for this person")
 
         try:
-            checklist = self.site.checklist(checklist_id)
-            known = self.site.known_versions(checklist) if checklist else set()
+            published = self.site.get().published
+            checklist = published.checklist(checklist_id)
+            known = published.known_versions(checklist) if checklist else set()
         except PolicyError as e:
             raise ApiError(503, f"the site's training data cannot be read: {e}") from None
         if checklist is None:
@@ -169,6 +175,11 @@ class Service:
                                "passed": True})
         out = public(stored.record)
         out["pass_mark"] = checklist.pass_mark
+        if stored.created and self.marker is not None:
+            try:
+                self.marker.note_record(self.records)
+            except PolicyError as e:
+                log.error("%s", e)
         if stored.created:
             out.update(correct=result.correct, total=result.total, wrong=list(result.wrong),
                        missing_acknowledgements=list(result.missing_acknowledgements))
@@ -258,7 +269,7 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 def create_app(site_dir: str | Path, records: Records | str, *, identity_header: str | None = None,
                admin_token: str | None = None, cors_origins: Sequence[str] = (),
                trusted_proxies: Sequence[str] = LOOPBACK, address_rate: Rate = ADDRESS_RATE,
-               identity_rate: Rate = IDENTITY_RATE) -> Starlette:
+               identity_rate: Rate = IDENTITY_RATE, marker: Marker | None = None) -> Starlette:
     """Build the ASGI app.
 
     Args:
@@ -272,6 +283,7 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         trusted_proxies: addresses or networks of the sign-in proxy: only requests from them
             may carry the identity header or an ``X-Forwarded-For`` that is believed.
         address_rate, identity_rate: how many submissions one address, and one person, may make.
+        marker: the database marker, checked already; told when the first record is kept.
 
     Returns:
         The Starlette application; its lifespan creates or upgrades the schema.
@@ -289,13 +301,16 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         proxies = Proxies.parse(trusted_proxies)
     except ValueError as e:
         raise PolicyError(str(e)) from None
-    svc = Service(db, PublishedSite(site), identity_header, token, proxies, address_rate, identity_rate)
+    live = LiveSite(site)
+    svc = Service(db, live, identity_header, token, proxies, address_rate, identity_rate)
+    svc.marker = marker
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         await run_in_threadpool(db.start)
         yield
         db.close()
+        live.close()
 
     middleware = [Middleware(SecurityHeaders)]
     if cors_origins:
@@ -309,7 +324,7 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         Route("/api/health", svc.health, methods=["GET"]),
         Route("/api/{rest:path}", svc.not_found,
               methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
-        Mount("/", app=StaticFiles(directory=site, html=True)),
+        Mount("/", app=SiteFiles(live)),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={ApiError: _api_error, HTTPException: _http_error,

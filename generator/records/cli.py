@@ -41,8 +41,14 @@ def records() -> None:
               help="Another origin allowed to call the API from a browser (repeatable; none by default).")
 @click.option("--address-rate", default="600/60", show_default=True, metavar="N/SECONDS",
               help="Submissions one client address may make in SECONDS.")
+@click.option("--marker", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="File that remembers the database last recorded into [default: next to a SQLite "
+                   "file, else ./records-database.marker].")
+@click.option("--new-database", is_flag=True,
+              help="Start on a database other than the one the marker remembers (an empty one, say).")
 def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | None,
-          trusted_proxies: tuple[str, ...], cors_origins: tuple[str, ...], address_rate: str) -> None:
+          trusted_proxies: tuple[str, ...], cors_origins: tuple[str, ...], address_rate: str,
+          marker: Path | None, new_database: bool) -> None:
     """Serve the built site and the completions API on one origin.
 
     The admin listing (GET /api/completions, /api/completions.csv) needs
@@ -54,6 +60,7 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
         from .app import create_app
         from .db import Records
         from .identity import LOOPBACK, listens_beyond_loopback
+        from .marker import Marker, default_path
     except ImportError as e:
         _fail(PolicyError(f"the records service needs the 'records' extra ({e.name} is missing): "
                           "pip install 'policy-site[records]'"))
@@ -65,9 +72,16 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
         if not site_dir.is_dir():
             raise PolicyError(f"{site_dir}: no such folder (build the site first: mkdocs build)")
         store = Records(db)
+        mark = Marker(marker or default_path(store.url))
+        mark.check_file(store, new_database)
         store.start()  # fail here, with one line, rather than inside the server
+        try:
+            mark.check(store, new_database)
+        except PolicyError:
+            store.close()
+            raise
         app = create_app(site_dir, store, identity_header=identity_header, cors_origins=cors_origins,
-                         trusted_proxies=trusted_proxies or LOOPBACK, address_rate=rate)
+                         trusted_proxies=trusted_proxies or LOOPBACK, address_rate=rate, marker=mark)
     except PolicyError as e:
         _fail(e)
     click.echo(f"Serving {site_dir} with completion records in {store.describe()} "

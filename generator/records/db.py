@@ -172,6 +172,12 @@ class Records:
         self.files: SqliteFiles | None = None
         self.writer: GroupWriter | None = None
 
+    @property
+    def sqlite_path(self) -> str | None:
+        """The SQLite database file, or ``None`` (a server, or an in-memory database)."""
+        path = make_url(self.url).database if self.is_sqlite else None
+        return path if path and path != ":memory:" else None
+
     def describe(self) -> str:
         return make_url(self.url).render_as_string(hide_password=True)
 
@@ -211,10 +217,8 @@ class Records:
             raise PolicyError(f"cannot open the records database {self.describe()}: "
                               f"{_first_line(e)}") from None
         self.started = True
-        if self.is_sqlite:
-            path = make_url(self.url).database
-            if path and path != ":memory:":
-                self.files = SqliteFiles(path, self.engine.raw_connection)
+        if self.sqlite_path:
+            self.files = SqliteFiles(self.sqlite_path, self.engine.raw_connection)
         self.writer = GroupWriter(self.store_batch, self.check_files)
         return found
 

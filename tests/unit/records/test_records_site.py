@@ -105,3 +105,46 @@ def test_a_new_version_makes_old_pages_stale_and_the_report_names_changed_items(
     assert rows[("all-staff", "bo@example.nz")]["status"] == "completed"
     assert rows[("all-staff", "cy@example.nz")]["status"] == "not-started"
     assert rows[("outbound-calling", "bo@example.nz")]["status"] == "not-started"
+
+
+def test_a_rebuild_under_the_running_service_loses_no_submission(site, project, tmp_path):
+    """The README's own flow: `mkdocs build` into site/ while `policy records serve` serves it."""
+    import threading
+
+    import httpx
+
+    from records_fixtures import free_port, start_server, stop_server
+
+    repo, _ = project
+    key = answers_key(load_policy(repo.path / "content" / "privacy-policy.yaml"))
+    v1 = json.loads((site / "training" / "all-staff" / "checklist.json").read_text())
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(site, f"sqlite:///{tmp_path / 'r.db'}", port)
+    answers: list[tuple[str, int]] = []
+    done = threading.Event()
+
+    def keep_asking() -> None:
+        i = 0
+        with httpx.Client(base_url=base, timeout=30) as client:
+            while not done.is_set():
+                i += 1
+                r = client.post("/api/completions", json=submission(v1, key, name=f"P {i}",
+                                                                     email=f"p{i}@example.nz"))
+                answers.append(("submit", r.status_code))
+                answers.append(("page", client.get("/training/all-staff/").status_code))
+                answers.append(("pdf-less page", client.get("/privacy-policy/").status_code))
+    asker = threading.Thread(target=keep_asking)
+    try:
+        asker.start()
+        result = mkdocs_build(repo.path, site, today="2026-01-10")  # the same version, rebuilt
+        assert result.returncode == 0, result.stderr
+        done.set()
+        asker.join(60)
+    finally:
+        done.set()
+        stop_server(proc)
+    submits = [s for kind, s in answers if kind == "submit"]
+    # Was: 13 of 29 submissions "422 unknown checklist" during the rebuild, and pages 404.
+    assert len(submits) >= 10 and set(submits) == {201}, answers
+    assert {s for kind, s in answers if kind != "submit"} == {200}
