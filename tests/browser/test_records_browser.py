@@ -144,3 +144,52 @@ def test_behind_a_sign_in_proxy_the_page_asks_no_email(built, browser, tmp_path)
     finally:
         context.close()
         stop_server(server)
+
+
+def test_a_submission_asked_to_wait_stays_queued_and_a_refused_one_is_dropped(built, browser, tmp_path):
+    """Only a success or an answer marked final ends a submission; the page says which."""
+    site, key = built
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Two submissions from one address in 4 seconds: the test spends them before the page.
+    server = start_server(site, f"sqlite:///{tmp_path / 'r.db'}", port, "--address-rate", "2/4")
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        with page.expect_response("**/api/health"):
+            page.goto(f"{base}/training/outbound-calling/")
+        for _ in range(2):
+            httpx.post(f"{base}/api/completions", json={})
+        work_through(page, key)
+        page.fill("#training-name", "Ana Tane")
+        page.fill("#training-email", "ana\u200b@example.nz")  # a pasted zero-width space, dropped
+        with page.expect_response("**/api/completions") as answer:
+            page.click("#training-finish")
+        assert answer.value.status == 429
+        record = page.locator("#training-record")
+        record.filter(has_text="asked to wait").wait_for(timeout=5_000)
+        assert len(page.evaluate("JSON.parse(localStorage.getItem('policy-records:pending'))")) == 1
+        record.filter(has_text="Recorded.").wait_for(timeout=20_000)
+        assert page.evaluate("localStorage.getItem('policy-records:pending')") == "[]"
+        rows = httpx.get(f"{base}/api/completions",
+                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]
+        assert [(r["email"], r["identity_source"]) for r in rows] == [("ana@example.nz", "typed")]
+    finally:
+        context.close()
+        stop_server(server)
+
+    server = start_server(site, f"sqlite:///{tmp_path / 'p.db'}", port, "--identity-header", "X-Forwarded-Email")
+    context = browser.new_context(extra_http_headers={"X-Forwarded-Email": "not-an-email"})
+    page = context.new_page()
+    try:
+        with page.expect_response("**/api/health"):
+            page.goto(f"{base}/training/outbound-calling/")
+        work_through(page, key)
+        page.fill("#training-name", "Bo Ruru")
+        page.click("#training-finish")
+        page.locator("#training-record", has_text="no longer being sent").wait_for(timeout=10_000)
+        assert "is not an email address" in page.inner_text("#training-record")
+        assert page.evaluate("localStorage.getItem('policy-records:pending')") == "[]"
+    finally:
+        context.close()
+        stop_server(server)

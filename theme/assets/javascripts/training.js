@@ -67,10 +67,12 @@
   function T(key, vars) {
     return P.text[key].replace(/\{(\w+)\}/g, function (_, k) { return /_html$/.test(k) ? vars[k] : esc(vars[k]); });
   }
-  // Runs of white space as one space, invisible controls (a pasted bidi isolate) dropped: the
-  // records service refuses those in a name or email.
+  // Runs of white space (line separators too) as one space, invisible controls and formatting
+  // characters (a pasted bidi isolate, a zero-width space) dropped: the records service refuses
+  // those in a name or email.
   function visible(t) {
-    return t.replace(/[\0-\x08\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "").replace(/\s+/g, " ").trim();
+    return t.replace(/[\0-\x08\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, "")
+      .replace(/\s+/g, " ").trim();
   }
   function read(key) {
     try { return JSON.parse(localStorage.getItem(key)); } catch (e) { return null; }
@@ -282,6 +284,9 @@
     $("#training-record").innerHTML = html;
   }
   function rShow(rec) {
+    if (!rec.id) { // someone with this email passed before: the service says only when
+      return rSay("<p><strong>Already recorded</strong> on " + esc(rec.recorded_on || "") + ".</p>");
+    }
     rSay(rec.passed ? "<p><strong>Recorded.</strong> Your completion record id is <code>" + esc(rec.id) + "</code>.</p>"
       : "<p><strong>Not recorded as passed:</strong> the records service scored " + rec.score + "%.</p>");
     var dl = $("#training-certificate dl"); // so the printed record carries the id too
@@ -289,28 +294,48 @@
       dl.insertAdjacentHTML("beforeend", "<dt>Record id</dt><dd data-record-id><code>" + esc(rec.id) + "</code></dd>");
     }
   }
+  // A submission leaves the queue only on a success, or on an answer the service marks final
+  // (this very submission can never be accepted: a field it refuses, a changed training).
+  // Anything else (no answer, 5xx, 429, a 404 or 401 from a proxy) keeps it queued and sent again.
   function rSend() {
     clearTimeout(R.timer);
     var q = read(R.Q) || [], body = q[0];
     if (!body) return;
-    var later = function () {
-      rSay("<p><strong>Not recorded yet:</strong> the records service cannot be reached. Your completion is kept " +
-        "in this browser and sent again automatically.</p>");
-      R.timer = setTimeout(rSend, R.wait);
+    var mine = body.key === KEY;
+    var later = function (why, after) {
+      if (mine) {
+        rSay("<p><strong>Not recorded yet:</strong> " + esc(why) + " Your completion is kept " +
+          "in this browser and sent again automatically.</p>");
+      }
+      R.timer = setTimeout(rSend, Math.max(R.wait, (after || 0) * 1000));
       R.wait = Math.min(R.wait * 2, 30000);
+    };
+    var drop = function () {
+      rStore(R.Q, (read(R.Q) || []).filter(function (b) { return b.submission_id !== body.submission_id; }));
+      R.wait = 2000;
     };
     fetch(API + "completions", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
       .then(function (res) {
-        return res.json().then(function (j) { return [res.status, j]; });
+        return res.json().then(function (j) { return [res, j || {}]; }, function () { return [res, {}]; });
       }).then(function (a) {
-        var st = a[0], j = a[1], mine = body.key === KEY;
-        if (st > 499 || st === 401) return later(); // 4xx other than 401: sending again cannot help
-        rStore(R.Q, (read(R.Q) || []).filter(function (b) { return b.submission_id !== body.submission_id; }));
-        R.wait = 2000;
-        if (st < 300) { rStore("policy-records:done:" + body.key, j); if (mine) rShow(j); }
-        else if (mine) rSay("<p><strong>Not recorded:</strong> " + esc(j.message) + "</p>");
+        var res = a[0], st = res.status, j = a[1];
+        if (st >= 200 && st < 300) {
+          drop();
+          rStore("policy-records:done:" + body.key, j);
+          if (mine) rShow(j);
+        } else if (j.final) {
+          drop();
+          if (mine) {
+            rSay("<p><strong>Not recorded:</strong> " + esc(j.message || st) + " This completion cannot be " +
+              "recorded as it is; it is no longer being sent.</p>");
+          }
+        } else {
+          return later(st === 429 ? "the records service asked to wait before more submissions."
+            : "the records service cannot record it just now (" + (j.message || "answer " + st) + ").",
+            parseInt(res.headers.get("Retry-After"), 10) || 0);
+        }
         rSend();
-      }, later);
+      }, function () { later("the records service cannot be reached."); });
   }
   function submitCompletion(record) {
     if (!R.on) return record;
