@@ -46,21 +46,25 @@ def records() -> None:
                    "file, else ./records-database.marker].")
 @click.option("--new-database", is_flag=True,
               help="Start on a database other than the one the marker remembers (an empty one, say).")
+@click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.5, 300),
+              help="Seconds a connection has to send its request headers.")
+@click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(8, 100000),
+              help="Open connections at most (kept below the open-files limit); a new one closes "
+                   "the longest-idle one.")
 def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | None,
           trusted_proxies: tuple[str, ...], cors_origins: tuple[str, ...], address_rate: str,
-          marker: Path | None, new_database: bool) -> None:
+          marker: Path | None, new_database: bool, header_timeout: float, max_connections: int) -> None:
     """Serve the built site and the completions API on one origin.
 
     The admin listing (GET /api/completions, /api/completions.csv) needs
     POLICY_RECORDS_ADMIN_TOKEN in the environment.
     """
     try:
-        import uvicorn
-
         from .app import create_app
         from .db import Records
         from .identity import LOOPBACK, listens_beyond_loopback
         from .marker import Marker, default_path
+        from .server import run
     except ImportError as e:
         _fail(PolicyError(f"the records service needs the 'records' extra ({e.name} is missing): "
                           "pip install 'policy-site[records]'"))
@@ -86,8 +90,7 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
         _fail(e)
     click.echo(f"Serving {site_dir} with completion records in {store.describe()} "
                f"at http://{host}:{port}/", err=True)
-    uvicorn.run(app, host=host, port=port, proxy_headers=False, server_header=False,
-                log_level="warning", access_log=False)
+    run(app, host, port, max_connections=max_connections, header_timeout=header_timeout)
 
 
 def _rate(text: str):

@@ -109,7 +109,7 @@ class LogRateFilter(logging.Filter):
 def limit_logging(per_second: int = 20) -> LogRateFilter:
     """Put one shared rate filter on the handlers of the service's loggers."""
     flt = LogRateFilter(per_second)
-    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access", "generator"):
+    for name in ("", "asyncio", "uvicorn", "uvicorn.error", "uvicorn.access", "generator"):
         logger = logging.getLogger(name)
         logger.addFilter(flt)
         for handler in logger.handlers:
