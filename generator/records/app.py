@@ -31,7 +31,7 @@ from .intake import ApiError, answers, check_email, field, read_json, string_lis
 from .limits import MIN_ADMIN_TOKEN, Rate, RateLimiter
 from .marker import Marker
 from .report import csv_cell
-from .scoring import SubmissionError, score
+from .scoring import Checklist, PublishedSite, SubmissionError, answer_hash, score
 from .snapshot import LiveSite, SiteFiles
 from .writer import DatabaseGone
 
@@ -39,15 +39,36 @@ TOKEN_ENV = "POLICY_RECORDS_ADMIN_TOKEN"
 
 log = logging.getLogger("generator.records")
 
-CSV_FIELDS = ("id", "created_at", "checklist", "policy", "version", "name", "email", "identity_source",
+CSV_FIELDS = ("id", "created_at", "checklist", "policy", "version", "name", "email", "identity_source", "quiz_checked",
               "score", "passed", "correct", "total", "training_hash", "user_agent", "address")
 
 IDENTITY_RATE = Rate(20, 3600)
 """Submissions for one person an hour: a few failed attempts and retries fit many times over."""
 ADDRESS_RATE = Rate(600, 60)
 """Submissions from one address a minute: a whole office behind one NAT address fits."""
+CHECK_RATE = Rate(1200, 60)
+"""Answers checked from one address a minute: an office of people working through a quiz."""
 ADMIN_FAILURES = Rate(10, 60)
 """Wrong admin tokens from one address a minute before every admin request waits."""
+
+
+def _current(published: PublishedSite, checklist_id: str, version: int, training_hash: str) -> Checklist:
+    """The checklist a page names, if it is still the one published (422 or 409 otherwise)."""
+    try:
+        checklist = published.checklist(checklist_id)
+        known = published.known_versions(checklist) if checklist else set()
+    except PolicyError as e:
+        raise ApiError(503, f"the site's training data cannot be read: {e}") from None
+    if checklist is None:
+        raise ApiError(422, f"unknown checklist '{checklist_id}'", field="checklist", final=True)
+    if version not in known:
+        raise ApiError(422, f"unknown version {version} of policy '{checklist.policy}'", field="version",
+                       final=True)
+    if version != checklist.version or training_hash != checklist.training_hash:
+        raise ApiError(409, "this training has changed since the page was loaded: reload the page "
+                            "and work through the changed items again",
+                       current_version=checklist.version, final=True)
+    return checklist
 
 
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
@@ -75,6 +96,7 @@ class Service:
         self.by_address = RateLimiter(address_rate)
         self.by_identity = RateLimiter(identity_rate)
         self.admin_failures = RateLimiter(ADMIN_FAILURES)
+        self.checks = RateLimiter(CHECK_RATE)
         self.marker: Marker | None = None
 
     @property
@@ -129,21 +151,8 @@ class Service:
         if wait:
             raise _too_many(wait, "submissions for this person")
 
-        try:
-            published = self.site.get().published
-            checklist = published.checklist(checklist_id)
-            known = published.known_versions(checklist) if checklist else set()
-        except PolicyError as e:
-            raise ApiError(503, f"the site's training data cannot be read: {e}") from None
-        if checklist is None:
-            raise ApiError(422, f"unknown checklist '{checklist_id}'", field="checklist", final=True)
-        if version not in known:
-            raise ApiError(422, f"unknown version {version} of policy '{checklist.policy}'", field="version",
-                           final=True)
-        if version != checklist.version or training_hash != checklist.training_hash:
-            raise ApiError(409, "this training has changed since the page was loaded: reload the page "
-                                "and work through the changed items again",
-                           current_version=checklist.version, final=True)
+        snapshot = self.site.get()
+        checklist = _current(snapshot.published, checklist_id, version, training_hash)
         try:
             result = score(checklist, chosen, acknowledged)
         except SubmissionError as e:
@@ -158,6 +167,9 @@ class Service:
             "clause_hashes": dict(checklist.clause_hashes),
             "user_agent": (request.headers.get("user-agent") or "")[:512],
             "address": address,
+            # The page this came from had no answer keys only if this service served it.
+            "quiz_checked": "server" if snapshot.explanations is not None and
+                            data.get("quiz_checked") == "server" else "page",
         }
         try:
             stored = await asyncio.wrap_future(self.records.submit(values))
@@ -188,6 +200,32 @@ class Service:
             return _json(201, out)
         out["message"] = "Already recorded: this completion was kept before."
         return _json(200, out)
+
+    async def check(self, request: Request) -> Response:
+        """Mark one question and hand out its explanation: the page has neither key nor explanation."""
+        wait = self.checks.hit(self.address(request))
+        if wait:
+            raise _too_many(wait, "answers checked from this address")
+        data = await read_json(request)
+        checklist_id = field(data, "checklist", str, limit=64)
+        version = field(data, "version", int)
+        training_hash = field(data, "training_hash", str, limit=128)
+        qid = field(data, "question", str, limit=128)
+        chosen = answers({qid: field(data, "answer", list)})[qid]
+        snapshot = self.site.get()
+        if snapshot.explanations is None:
+            raise ApiError(404, "this site's pages check answers themselves", final=True)
+        checklist = _current(snapshot.published, checklist_id, version, training_hash)
+        key = checklist.questions.get(qid)
+        if key is None or qid not in checklist.quiz_questions:
+            raise ApiError(400, f"'{qid}' is not a question of checklist '{checklist.id}'", field="question",
+                           final=True)
+        unknown = [c for c in chosen if c not in key.choices]
+        if unknown or not chosen:
+            raise ApiError(400, f"choose one or more of the choices of question '{qid}'", field="answer",
+                           final=True)
+        return _json(200, {"question": qid, "correct": answer_hash(key.salt, qid, chosen) == key.answer_hash,
+                           "explanation_html": snapshot.explanations.get(checklist.id, {}).get(qid, "")})
 
     def _authorise(self, request: Request) -> None:
         challenge = {"WWW-Authenticate": 'Bearer realm="policy records"'}
@@ -244,7 +282,7 @@ class Service:
                            "identity": self.identity_source})
 
     async def not_found(self, request: Request) -> Response:
-        if request.url.path in ("/api/completions", "/api/completions.csv", "/api/health"):
+        if request.url.path in ("/api/completions", "/api/completions.csv", "/api/health", "/api/check"):
             raise ApiError(405, f"{request.method} is not allowed on {request.url.path}")
         raise ApiError(404, f"no such API endpoint: {request.method} {request.url.path}")
 
@@ -322,6 +360,7 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         Route("/api/completions", svc.list_json, methods=["GET"]),
         Route("/api/completions.csv", svc.list_csv, methods=["GET"]),
         Route("/api/health", svc.health, methods=["GET"]),
+        Route("/api/check", svc.check, methods=["POST"]),
         Route("/api/{rest:path}", svc.not_found,
               methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         Mount("/", app=SiteFiles(live)),

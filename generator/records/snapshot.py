@@ -6,7 +6,10 @@ during a rebuild got "422 unknown checklist" and were lost. A build now writes
 ``build-complete.json`` last; when it changes, the service copies the whole site into a
 private folder and swaps to it at once, pages and training contract together.
 
-A site without that file (one built by hand, or by an older release) is served as it is.
+The copy has two halves: a private one, whose ``checklist.json`` files keep the answer keys
+the service scores with, and the public one it serves, whose training pages have none
+(:mod:`.answerkey`). A site without that file (one built by hand, or by an older release)
+is served as it is, its pages checking answers themselves.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from pathlib import Path
 from starlette.staticfiles import StaticFiles
 
 from ..site.complete import BUILD_COMPLETE
+from .answerkey import keep_keys_private
 from .scoring import PublishedSite
 
 log = logging.getLogger("generator.records")
@@ -39,7 +43,11 @@ class Snapshot:
     folder: Path
     stamp: tuple[int, int, int] | None
     published: PublishedSite
+    """The training contract with its answer keys, read from the private copy."""
     files: StaticFiles
+    """What is served: the public copy, its training pages without answer keys."""
+    explanations: dict[str, dict[str, str]] | None = None
+    """checklist -> question -> explanation HTML; ``None`` when the pages check answers themselves."""
 
 
 class LiveSite:
@@ -54,6 +62,7 @@ class LiveSite:
         self.current = self._take() or self._serve_as_is()
 
     def _serve_as_is(self) -> Snapshot:
+        # No complete build to copy: the pages keep their hashed self-check.
         return Snapshot(self.root, None, PublishedSite(self.root), StaticFiles(directory=self.root, html=True))
 
     def _take(self) -> Snapshot | None:
@@ -64,8 +73,9 @@ class LiveSite:
             return None
         self._count += 1
         folder = self._work / f"build-{self._count}"
+        private, public = folder / "private", folder / "public"
         try:
-            shutil.copytree(self.root, folder)
+            shutil.copytree(self.root, private)
         except (OSError, shutil.Error) as e:
             # A rebuild began while copying: keep what is served now, take the next one.
             log.warning("the site changed while it was being copied (%s); still serving the last "
@@ -75,7 +85,10 @@ class LiveSite:
         if _stamp(marker) != before:
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        return Snapshot(folder, before, PublishedSite(folder), StaticFiles(directory=folder, html=True))
+        shutil.copytree(private, public)
+        explanations = keep_keys_private(public)
+        return Snapshot(folder, before, PublishedSite(private), StaticFiles(directory=public, html=True),
+                        explanations)
 
     def get(self) -> Snapshot:
         """The snapshot to use for this request; one ``stat`` when nothing changed."""

@@ -20,7 +20,7 @@ from ..render.urls import policy_src, version_src
 from ..settings import Settings
 from ..site.structure import Output, Page, PolicyArchive
 from . import contract
-from .contract import clause_text_sha256, item_hash, questions_by_id
+from .contract import clause_text_sha256, item_hash, questions_by_id, script_json
 
 INDEX_SRC = "training/index.md"
 SCRIPT = "assets/javascripts/training.js"
@@ -175,12 +175,6 @@ def _item_title(item: Item, policy: Policy) -> str:
     return ", ".join(policy.clause(c).title for c in item.clauses) or KIND_LABELS[item.kind]
 
 
-def _script_json(data: Any) -> str:
-    """JSON safe inside a <script> element (no ``</script>`` or ``<!--`` can appear)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
 def certificate_line(target: Target) -> str:
     """The policy version as the completion record states it."""
     if target.draft:
@@ -240,7 +234,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
         policy_href=_href(here, to_policy), index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),
         stylesheet=posixpath.relpath(STYLESHEET, "training/" + checklist.id),
-        data_json=_script_json(page_data), description=mdr(checklist.description))
+        data_json=script_json(page_data), description=mdr(checklist.description))
 
 
 @dataclass(frozen=True)

@@ -141,6 +141,51 @@ def test_behind_a_sign_in_proxy_the_page_asks_no_email(built, browser, tmp_path)
                          headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]
         assert [(r["email"], r["identity_source"], r["checklist"], r["name"]) for r in rows] == [
             ("bo@corp.example", "proxy", "outbound-calling", "Bo Ruru")]
+        assert rows[0]["quiz_checked"] == "server"
+    finally:
+        context.close()
+        stop_server(server)
+
+
+def test_served_by_the_service_the_page_has_no_key_and_asks_for_each_verdict(built, browser, tmp_path):
+    site, key = built
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = start_server(site, f"sqlite:///{tmp_path / 'r.db'}", port)
+    context = browser.new_context()
+    page = context.new_page()
+    checks: list[int] = []
+    page.on("response", lambda r: checks.append(r.status) if r.url.endswith("/api/check") else None)
+    try:
+        page.goto(f"{base}/training/outbound-calling/")
+        page.locator("html.training-js").wait_for()
+        data = page.evaluate("JSON.parse(document.getElementById('training-data').textContent)")
+        assert data["check"] == "server"
+        assert all("answer_hash" not in q and "salt" not in q for q in data["questions"])
+        assert page.locator("template[data-explanation]").evaluate_all(
+            "ts => ts.map(t => t.innerHTML).join('')") == ""
+        # One wrong answer first: the service says so and explains.
+        first = page.locator("fieldset[data-question]").first
+        qid = first.get_attribute("data-question")
+        wrong = next(c for c in first.locator("input").evaluate_all("xs => xs.map(x => x.value)")
+                     if c not in key[qid])
+        first.locator(f"label[for='q-{qid}--{wrong}']").click()
+        first.locator("[data-check]").click()
+        first.locator(".training-verdict").wait_for()
+        assert "is-wrong" in first.get_attribute("class") and len(first.locator("[data-feedback]").inner_text()) > 40
+        page.evaluate("localStorage.clear()")
+        page.reload()
+        page.locator("html.training-js").wait_for()
+        work_through(page, key)
+        page.fill("#training-name", "Ana Tane")
+        page.fill("#training-email", "ana@example.nz")
+        page.click("#training-finish")
+        page.locator("#training-record", has_text="Recorded.").wait_for(timeout=15_000)
+        assert checks and set(checks) == {200}
+        rows = httpx.get(f"{base}/api/completions",
+                         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()["records"]
+        assert [(r["score"], r["quiz_checked"]) for r in rows] == [(100, "server")]
+        no_axe_violations(page)
     finally:
         context.close()
         stop_server(server)

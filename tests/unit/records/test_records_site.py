@@ -148,3 +148,46 @@ def test_a_rebuild_under_the_running_service_loses_no_submission(site, project, 
     # Was: 13 of 29 submissions "422 unknown checklist" during the rebuild, and pages 404.
     assert len(submits) >= 10 and set(submits) == {201}, answers
     assert {s for kind, s in answers if kind != "submit"} == {200}
+
+
+def test_served_pages_carry_no_answer_keys_and_the_service_checks_each_answer(site, project, tmp_path):
+    import re
+
+    repo, _ = project
+    key = answers_key(load_policy(repo.path / "content" / "privacy-policy.yaml"))
+    on_disk = (site / "training" / "all-staff" / "index.html").read_text()
+    contract = json.loads((site / "training" / "all-staff" / "checklist.json").read_text())
+    first = contract["questions"][0]
+    built_explanation = re.search(r'data-question="%s".*?<template data-explanation>(.*?)</template>' % first["id"],
+                                  on_disk, re.S).group(1)
+    # The static build keeps its hashed self-check: a static host has nothing else.
+    assert '"answer_hash"' in on_disk and built_explanation
+    with TestClient(create_app(site, f"sqlite:///{tmp_path / 'r.db'}", admin_token=ADMIN_TOKEN)) as c:
+        page = c.get("/training/all-staff/").text
+        served = c.get("/training/all-staff/checklist.json").json()
+        # Was: every salt, answer hash and explanation in the page (answers recovered in 2 ms).
+        for text in (page, json.dumps(served)):
+            assert "answer_hash" not in text and '"salt"' not in text
+        assert built_explanation not in page
+        data = json.loads(re.search(r'id="training-data">(.*?)</script>', page, re.S).group(1))
+        assert data["check"] == "server" and len(data["questions"]) == len(contract["questions"])
+
+        def check(qid, chosen):
+            return c.post("/api/check", json={"checklist": "all-staff", "version": contract["version"],
+                                              "training_hash": contract["training_hash"],
+                                              "question": qid, "answer": chosen})
+        right = check(first["id"], key[first["id"]])
+        assert right.status_code == 200 and right.json()["correct"] is True
+        assert right.json()["explanation_html"] == built_explanation
+        wrong = check(first["id"], [ch for ch in first["choices"] if ch not in key[first["id"]]][:1])
+        assert wrong.status_code == 200 and wrong.json()["correct"] is False
+        assert check("no-such-question", ["a"]).status_code == 400
+        assert check(first["id"], ["no-such-choice"]).status_code == 400
+        stale = c.post("/api/check", json={"checklist": "all-staff", "version": contract["version"],
+                                           "training_hash": "0" * 64, "question": first["id"], "answer": ["a"]})
+        assert stale.status_code == 409 and stale.json()["final"] is True
+
+        body = submission(contract, key, quiz_checked="server")
+        assert c.post("/api/completions", json=body).status_code == 201
+        rows = c.get("/api/completions", headers=ADMIN).json()["records"]
+        assert [r["quiz_checked"] for r in rows] == ["server"]

@@ -2,8 +2,10 @@
  *
  * No framework and no other origin. It reads the data embedded in the page (the
  * same fields as checklist.json, plus a "page" object with the wording) and keeps
- * progress in localStorage. The answer keys are not in the page: a chosen set of
- * choices is checked against the salted SHA-256 published for its question.
+ * progress in localStorage. The answer keys are not in the page: on a static host a
+ * chosen set of choices is checked against the salted SHA-256 published for its question;
+ * served by the records service ("check": "server"), the page has no hashes and no
+ * explanations, and asks the service to check each answer.
  */
 (function () {
   "use strict";
@@ -53,7 +55,7 @@
   if (!el) return;
   var D = JSON.parse(el.textContent), P = D.page;
   var KEY = P.storage_prefix + D.version + ":" + D.training_hash;
-  var Q = {}, ITEM = {};
+  var Q = {}, ITEM = {}, SERVER = D.check === "server";
   D.questions.forEach(function (q) { Q[q.id] = q; });
   D.items.forEach(function (it) { ITEM[it.id] = it; });
 
@@ -79,7 +81,7 @@
   }
 
   function fresh() {
-    return { items: {}, answers: {}, changed: {}, result: null };
+    return { items: {}, answers: {}, verdicts: {}, changed: {}, result: null };
   }
 
   // A new version or new training: carry over what is unchanged from the latest earlier
@@ -110,13 +112,22 @@
         st.changed[it.id] = "training";
       } else {
         st.items[it.id] = true;
-        (it.questions || []).forEach(function (q) { if (old.answers[q]) st.answers[q] = old.answers[q]; });
+        (it.questions || []).forEach(function (q) {
+          if (old.answers[q]) st.answers[q] = old.answers[q];
+          if ((old.verdicts || {})[q]) st.verdicts[q] = old.verdicts[q];
+        });
       }
     });
     return st;
   }
 
   var S = read(KEY) || carryOver() || fresh();
+  S.verdicts = S.verdicts || {};
+  // Checked by the service, an answer counts only with the service's verdict: one chosen
+  // before (on a static host, or cut off on its way) is asked again.
+  if (SERVER && !S.result) {
+    Object.keys(S.answers).forEach(function (q) { if (!S.verdicts[q]) delete S.answers[q]; });
+  }
 
   function save() {
     S.saved_at = Date.now();
@@ -128,7 +139,11 @@
 
   function correct(qid) {
     var q = Q[qid], a = S.answers[qid];
+    if (SERVER) return !!a && !!S.verdicts[qid] && S.verdicts[qid].ok;
     return !!a && sha256(q.salt + ":" + qid + ":" + a.slice().sort().join(",")) === q.answer_hash;
+  }
+  function explanation(qid, fs) {
+    return SERVER ? (S.verdicts[qid] || {}).html || "" : $("[data-explanation]", fs).innerHTML;
   }
   function itemDone(it) {
     if (it.kind === "quiz") return it.questions.every(function (q) { return !!S.answers[q]; });
@@ -157,7 +172,7 @@
     var shown = a ? (ok ? "right_html" : "wrong_html") : "";
     if (fb.getAttribute("data-shown") === shown) return;
     fb.setAttribute("data-shown", shown);
-    fb.innerHTML = shown ? P.text[shown] + $("[data-explanation]", fs).innerHTML : "";
+    fb.innerHTML = shown ? P.text[shown] + explanation(qid, fs) : "";
   }
 
   function showItem(box) {
@@ -343,6 +358,7 @@
     var q = read(R.Q) || [];
     q.push({ checklist: record.checklist, version: record.version, training_hash: record.training_hash,
       name: record.name, email: email ? visible(email.value) : "", answers: record.answers,
+      quiz_checked: SERVER ? "server" : "page",
       acknowledged: record.items.filter(function (id) { return ITEM[id].kind === "acknowledge"; }),
       submission_id: Date.now().toString(36) + "-" + Math.random().toString(36).slice(2), key: KEY });
     if (email) email.disabled = true;
@@ -383,7 +399,7 @@
   function retry() {
     var first = null;
     D.questions.forEach(function (q) {
-      if (!correct(q.id)) { delete S.answers[q.id]; first = first || q.id; }
+      if (!correct(q.id)) { delete S.answers[q.id]; delete S.verdicts[q.id]; first = first || q.id; }
     });
     save();
     showAll();
@@ -400,10 +416,43 @@
       fb.innerHTML = P.text.choose_html;
       return $("input", fs).focus();
     }
-    S.answers[fs.getAttribute("data-question")] = chosen;
+    var qid = fs.getAttribute("data-question");
+    if (SERVER) return askService(fs, qid, chosen);
+    S.answers[qid] = chosen;
     save();
     showAll();
     fb.focus();
+  }
+
+  // The service marks the answer and sends the explanation; nothing is kept until it has.
+  function askService(fs, qid, chosen) {
+    var fb = $("[data-feedback]", fs), button = $("[data-check]", fs);
+    var say = function (html) {
+      fb.setAttribute("data-shown", "error");
+      fb.innerHTML = html;
+      button.disabled = false;
+      fb.focus();
+    };
+    button.disabled = true;
+    fetch(API + "check", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ checklist: D.checklist, version: D.version, training_hash: D.training_hash,
+        question: qid, answer: chosen }) })
+      .then(function (res) {
+        return res.json().then(function (j) { return [res.status, j || {}]; }, function () { return [res.status, {}]; });
+      }).then(function (a) {
+        var st = a[0], j = a[1];
+        if (st !== 200) {
+          return say("<p><strong>Not checked:</strong> " + esc(j.message || "answer " + st) +
+            (st === 409 ? "" : " Please try again.") + "</p>");
+        }
+        S.answers[qid] = chosen;
+        S.verdicts[qid] = { ok: !!j.correct, html: j.explanation_html || "" };
+        save();
+        showAll();
+        fb.focus();
+      }, function () {
+        say("<p><strong>Not checked:</strong> the records service cannot be reached. Please try again.</p>");
+      });
   }
 
   // ---- events ----
