@@ -30,6 +30,7 @@ from .identity import LOOPBACK, Proxies, identity_key
 from .intake import ApiError, answers, check_email, field, read_json, string_list
 from .limits import MIN_ADMIN_TOKEN, Rate, RateLimiter
 from .marker import Marker
+from .oidc import OidcSettings, SignIn
 from .report import csv_cell
 from .scoring import Checklist, PublishedSite, SubmissionError, answer_hash, score
 from .snapshot import LiveSite, SiteFiles
@@ -98,17 +99,25 @@ class Service:
         self.admin_failures = RateLimiter(ADMIN_FAILURES)
         self.checks = RateLimiter(CHECK_RATE)
         self.marker: Marker | None = None
+        self.sign_in: SignIn | None = None
 
     @property
     def identity_source(self) -> str:
-        return "proxy" if self.identity_header else "typed"
+        return "oidc" if self.sign_in else "proxy" if self.identity_header else "typed"
 
     def address(self, request: Request) -> str:
         peer = request.client.host if request.client else None
         return self.proxies.client_address(peer, request.headers.getlist("x-forwarded-for"))[:64]
 
     def _identity(self, request: Request, data: dict[str, Any]) -> str:
-        """The person's email: from the sign-in proxy's header, or as typed."""
+        """The person's email: from the sign-in session, the sign-in proxy's header, or as typed."""
+        if self.sign_in is not None:
+            person, why = self.sign_in.person(request)
+            if person is None:
+                # Not final: the page keeps the submission and sends it again once signed in.
+                raise ApiError(401, f"{why}: sign in with your company account to record this",
+                               login="api/login")
+            return person["email"]
         if not self.identity_header:
             email = field(data, "email", str, limit=254)
             check_email(email, "email")
@@ -278,8 +287,13 @@ class Service:
             await run_in_threadpool(self.records.check_files)
         except DatabaseGone as e:
             return _json(503, {"ok": False, "records": True, "message": str(e)})
-        return _json(200, {"ok": True, "records": True,
-                           "identity": self.identity_source})
+        out = {"ok": True, "records": True, "identity": self.identity_source}
+        if self.sign_in is not None:
+            person, _ = self.sign_in.person(request)
+            out.update(signed_in=person is not None, login="api/login", logout="api/logout")
+            if person is not None:
+                out.update(email=person["email"], name=person["name"])
+        return _json(200, out)
 
     async def not_found(self, request: Request) -> Response:
         if request.url.path in ("/api/completions", "/api/completions.csv", "/api/health", "/api/check"):
@@ -307,7 +321,8 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 def create_app(site_dir: str | Path, records: Records | str, *, identity_header: str | None = None,
                admin_token: str | None = None, cors_origins: Sequence[str] = (),
                trusted_proxies: Sequence[str] = LOOPBACK, address_rate: Rate = ADDRESS_RATE,
-               identity_rate: Rate = IDENTITY_RATE, marker: Marker | None = None) -> Starlette:
+               identity_rate: Rate = IDENTITY_RATE, marker: Marker | None = None,
+               oidc: OidcSettings | None = None) -> Starlette:
     """Build the ASGI app.
 
     Args:
@@ -322,6 +337,8 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
             may carry the identity header or an ``X-Forwarded-For`` that is believed.
         address_rate, identity_rate: how many submissions one address, and one person, may make.
         marker: the database marker, checked already; told when the first record is kept.
+        oidc: sign-in with the company's identity provider; the email then comes from the
+            verified ID token, and neither a typed email nor the identity header is used.
 
     Returns:
         The Starlette application; its lifespan creates or upgrades the schema.
@@ -342,6 +359,10 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
     live = LiveSite(site)
     svc = Service(db, live, identity_header, token, proxies, address_rate, identity_rate)
     svc.marker = marker
+    if oidc is not None:
+        if identity_header:
+            raise PolicyError("sign in with --oidc-issuer or take --identity-header from a proxy, not both")
+        svc.sign_in = SignIn(oidc)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -351,6 +372,8 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         live.close()
 
     middleware = [Middleware(SecurityHeaders)]
+    if svc.sign_in is not None:
+        middleware.append(svc.sign_in.middleware())
     if cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(cors_origins),
                                      allow_methods=["GET", "POST"],
@@ -361,6 +384,7 @@ def create_app(site_dir: str | Path, records: Records | str, *, identity_header:
         Route("/api/completions.csv", svc.list_csv, methods=["GET"]),
         Route("/api/health", svc.health, methods=["GET"]),
         Route("/api/check", svc.check, methods=["POST"]),
+        *(svc.sign_in.routes() if svc.sign_in is not None else ()),
         Route("/api/{rest:path}", svc.not_found,
               methods=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
         Mount("/", app=SiteFiles(live)),

@@ -46,6 +46,14 @@ def records() -> None:
                    "file, else ./records-database.marker].")
 @click.option("--new-database", is_flag=True,
               help="Start on a database other than the one the marker remembers (an empty one, say).")
+@click.option("--oidc-issuer", metavar="URL", default=None,
+              help="Staff sign in with this OpenID Connect provider (its issuer URL); the client secret "
+                   "comes from POLICY_RECORDS_OIDC_CLIENT_SECRET.")
+@click.option("--oidc-client-id", metavar="ID", default=None, help="This service's client id at the provider.")
+@click.option("--session-lifetime", default=8 * 3600, show_default=True, type=click.IntRange(1, 7 * 86400),
+              help="Seconds a sign-in lasts.")
+@click.option("--public-url", metavar="URL", default=None,
+              help="The service's address as staff reach it (for the sign-in callback behind a proxy).")
 @click.option("--header-timeout", default=10.0, show_default=True, type=click.FloatRange(0.5, 300),
               help="Seconds a connection has to send its request headers.")
 @click.option("--max-connections", default=1000, show_default=True, type=click.IntRange(8, 100000),
@@ -53,7 +61,8 @@ def records() -> None:
                    "the longest-idle one.")
 def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | None,
           trusted_proxies: tuple[str, ...], cors_origins: tuple[str, ...], address_rate: str,
-          marker: Path | None, new_database: bool, header_timeout: float, max_connections: int) -> None:
+          marker: Path | None, new_database: bool, oidc_issuer: str | None, oidc_client_id: str | None,
+          session_lifetime: int, public_url: str | None, header_timeout: float, max_connections: int) -> None:
     """Serve the built site and the completions API on one origin.
 
     The admin listing (GET /api/completions, /api/completions.csv) needs
@@ -64,6 +73,7 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
         from .db import Records
         from .identity import LOOPBACK, listens_beyond_loopback
         from .marker import Marker, default_path
+        from .oidc import OidcSettings
         from .server import run
     except ImportError as e:
         _fail(PolicyError(f"the records service needs the 'records' extra ({e.name} is missing): "
@@ -73,6 +83,8 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
             raise PolicyError(f"--identity-header with --host {host}: other machines could send the header "
                               "and claim to be anyone; name the sign-in proxy with --trusted-proxy ADDRESS")
         rate = _rate(address_rate)
+        oidc = (OidcSettings.from_options(oidc_issuer, oidc_client_id, session_lifetime, public_url)
+                if oidc_issuer else None)
         if not site_dir.is_dir():
             raise PolicyError(f"{site_dir}: no such folder (build the site first: mkdocs build)")
         store = Records(db)
@@ -85,7 +97,8 @@ def serve(site_dir: Path, db: str, host: str, port: int, identity_header: str | 
             store.close()
             raise
         app = create_app(site_dir, store, identity_header=identity_header, cors_origins=cors_origins,
-                         trusted_proxies=trusted_proxies or LOOPBACK, address_rate=rate, marker=mark)
+                         trusted_proxies=trusted_proxies or LOOPBACK, address_rate=rate, marker=mark,
+                         oidc=oidc)
     except PolicyError as e:
         _fail(e)
     click.echo(f"Serving {site_dir} with completion records in {store.describe()} "

@@ -219,3 +219,32 @@ def test_the_report_says_which_records_are_self_declared(site_v1, tmp_path, staf
     rows = list(csv.DictReader(io.StringIO(report("--csv"))))
     assert {r["email"]: r["identity_source"] for r in rows if r["email"]} == {
         "ana@example.nz": "typed", "bo@corp.example": "proxy"}
+
+
+def test_with_sign_in_nothing_but_the_session_names_the_person(site_v1, tmp_path, staff):
+    from generator.records.oidc import OidcSettings
+
+    checklist, key = staff
+    settings = OidcSettings("http://127.0.0.1:9", "policy-records", "secret")
+    app = create_app(site_v1[0], f"sqlite:///{tmp_path / 'r.db'}", admin_token=ADMIN_TOKEN, oidc=settings)
+    with TestClient(app, client=PROXY) as c:
+        health = c.get("/api/health").json()
+        assert (health["identity"], health["signed_in"], health["login"]) == ("oidc", False, "api/login")
+        for headers in ({}, {"X-Forwarded-Email": "ceo@example.com"},
+                        {"Cookie": "policy_records_session=eyJwZXJzb24iOiB7ImVtYWlsIjogImNlb0BleGFtcGxlLmNvbSJ9fQ=="}):
+            r = c.post("/api/completions", json=submission(checklist, key, email="ceo@example.com"), headers=headers)
+            assert r.status_code == 401 and "sign in" in r.json()["message"], r.text
+        # A sign-in may only send the person back to this site.
+        r = c.get("/api/login?next=//evil.example/", follow_redirects=False)
+        assert r.status_code in (302, 503)
+        assert rows(c) == []
+    with pytest.raises(PolicyError, match="not both"):
+        create_app(site_v1[0], f"sqlite:///{tmp_path / 'r.db'}", oidc=settings, identity_header="X-Email")
+
+
+def test_next_after_sign_in_stays_on_this_site():
+    from generator.records.oidc import _safe_next
+
+    assert _safe_next("/training/all-staff/") == "/training/all-staff/"
+    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "", None, "javascript:alert(1)"):
+        assert _safe_next(bad) == "/"

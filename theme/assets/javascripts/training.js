@@ -317,9 +317,9 @@
     var q = read(R.Q) || [], body = q[0];
     if (!body) return;
     var mine = body.key === KEY;
-    var later = function (why, after) {
+    var later = function (why, after, html) {
       if (mine) {
-        rSay("<p><strong>Not recorded yet:</strong> " + esc(why) + " Your completion is kept " +
+        rSay("<p><strong>Not recorded yet:</strong> " + (html || esc(why)) + " Your completion is kept " +
           "in this browser and sent again automatically.</p>");
       }
       R.timer = setTimeout(rSend, Math.max(R.wait, (after || 0) * 1000));
@@ -344,6 +344,8 @@
             rSay("<p><strong>Not recorded:</strong> " + esc(j.message || st) + " This completion cannot be " +
               "recorded as it is; it is no longer being sent.</p>");
           }
+        } else if (st === 401 && j.login) { // signed out, or the sign-in expired: it waits for one
+          return later("", 0, esc(j.message) + ". " + signInLink() + ".");
         } else {
           return later(st === 429 ? "the records service asked to wait before more submissions."
             : "the records service cannot record it just now (" + (j.message || "answer " + st) + ").",
@@ -367,6 +369,18 @@
     rSend();
     return record;
   }
+  function signInLink() {
+    return '<a href="' + esc(API + "login?next=" + encodeURIComponent(location.pathname)) +
+      '">Sign in with your company account</a>';
+  }
+  // With sign-in (OpenID Connect) the service says who is signed in, or offers to sign in.
+  function rSignedIn(h) {
+    var name = $(".training-name");
+    if (!name || $("#training-signin")) return;
+    name.insertAdjacentHTML("afterend", '<p class="training-name" id="training-signin">' + (h.signed_in
+      ? "Signed in as <strong>" + esc(h.email) + "</strong>: your completion is recorded for this account."
+      : signInLink() + " to have your completion recorded.") + "</p>");
+  }
   // Behind a sign-in proxy the service knows who this is; otherwise it needs a work email.
   document.addEventListener("click", function (ev) {
     var t = ev.target.closest && ev.target.closest("#training-finish"), box = $("#training-email");
@@ -384,6 +398,7 @@
       if (!h || !h.records) return;
       R.on = true;
       var done = read("policy-records:done:" + KEY), name = $(".training-name");
+      if (h.identity === "oidc") rSignedIn(h);
       if (h.identity === "typed" && name && !S.result) {
         name.insertAdjacentHTML("afterend", '<p class="training-name"><label for="training-email">Your work email, ' +
           'for your completion record</label><br><input type="email" id="training-email" autocomplete="email" maxlength="254"></p>');
