@@ -85,6 +85,8 @@ class SignIn:
     def __init__(self, settings: OidcSettings) -> None:
         with warnings.catch_warnings():
             # Authlib 1.7+ prefers the httpx2 fork; the locked httpx works the same for it.
+            # Its module of deprecations puts an "always" filter first when imported: after it.
+            import authlib.deprecate  # noqa: F401
             warnings.filterwarnings("ignore", message="The httpx module is deprecated")
             from authlib.integrations.starlette_client import OAuth
 
