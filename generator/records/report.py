@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import ContentError
-from .identity import SELF_DECLARED, refused_character
+from .identity import SELF_DECLARED, identity_key, refused_character
 from .scoring import Checklist, PublishedSite, items_to_redo
 
 STATUSES = {
@@ -103,8 +103,13 @@ def read_roster(path: str | Path) -> list[Person]:
         if "@" not in email:
             raise ContentError(f"{email!r} is not an email address" if email else "no email on this row",
                                str(path), line, lines[line - 1] if line - 1 < len(lines) else None)
+        bad = refused_character(email)
+        if bad:
+            # Invisible in a spreadsheet, and the person would be both "Completed" and "Not started".
+            raise ContentError(f"the email contains the character {bad}, which no address has: retype it",
+                               str(path), line, lines[line - 1] if line - 1 < len(lines) else None)
         wanted = (cell("checklists") or cell("checklist")).replace(";", " ").split()
-        key = email.lower()
+        key = identity_key(email)
         if key in people:
             raise ContentError(f"{email} is listed twice", str(path), line,
                                lines[line - 1] if line - 1 < len(lines) else None)

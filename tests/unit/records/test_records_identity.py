@@ -248,3 +248,19 @@ def test_next_after_sign_in_stays_on_this_site():
     assert _safe_next("/training/all-staff/") == "/training/all-staff/"
     for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "", None, "javascript:alert(1)"):
         assert _safe_next(bad) == "/"
+
+
+def test_a_roster_email_with_an_invisible_character_is_refused_at_its_line(site_v1, tmp_path):
+    import subprocess
+
+    from records_fixtures import POLICY_BIN
+
+    roster = tmp_path / "staff.csv"
+    roster.write_text("email,name\nana@example.nz,Ana\nbo\u200b@example.nz,Bo\n", encoding="utf-8")
+    with TestClient(create_app(site_v1[0], f"sqlite:///{tmp_path / 'r.db'}", admin_token=ADMIN_TOKEN)):
+        pass
+    r = subprocess.run([str(POLICY_BIN), "records", "report", "--site", str(site_v1[0]), "--db",
+                        f"sqlite:///{tmp_path / 'r.db'}", "--roster", str(roster)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 1 and r.stderr.startswith(f"{roster}:3: the email contains the character U+200B")
+    assert "Traceback" not in r.stderr
