@@ -234,18 +234,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(site: Path, db: str, port: int, *extra: str, env: dict | None = None) -> subprocess.Popen:
-    """Run ``policy records serve`` and wait until it answers."""
+def start_server(site: Path, db: str, port: int, *extra: str, env: dict | None = None,
+                 log: Path | None = None, preexec_fn=None) -> subprocess.Popen:
+    """Run ``policy records serve`` and wait until it answers.
+
+    Its output goes to ``log`` when given (a flood of log lines must not fill a pipe and
+    stall the server), else to pipes read on failure.
+    """
     import httpx
 
     full_env = dict(os.environ, POLICY_RECORDS_ADMIN_TOKEN=ADMIN_TOKEN, **(env or {}))
-    proc = subprocess.Popen([str(POLICY_BIN), "records", "serve", "--site", str(site), "--db", db,
-                             "--port", str(port), *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, cwd=site.parent)
+    out = open(log, "wb") if log is not None else subprocess.PIPE
+    try:
+        proc = subprocess.Popen([str(POLICY_BIN), "records", "serve", "--site", str(site), "--db", db,
+                                 "--port", str(port), *extra], stdout=out, stderr=out, env=full_env,
+                                cwd=site.parent, preexec_fn=preexec_fn)
+    finally:
+        if log is not None:
+            out.close()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"server exited: {proc.stderr.read().decode()}")
+            said = log.read_text() if log is not None else proc.stderr.read().decode()
+            raise AssertionError(f"server exited: {said}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
                 return proc

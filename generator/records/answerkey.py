@@ -23,16 +23,11 @@ EXPLANATION = re.compile(r"<template data-explanation>(.*?)</template>", re.S)
 KEY_FIELDS = ("salt", "answer_hash")
 
 
-def strip_page(html: str) -> tuple[str, dict[str, str]] | None:
-    """The page without answer keys or explanations, and the explanations by question id.
-
-    ``None`` when the page is not a training checklist the build made (left as it is).
-    """
-    found = DATA.search(html)
-    if not found:
-        return None
+def _without_keys(text: str | bytes) -> dict | None:
+    """The training data in ``text`` with every question's salt and hash removed, marked
+    ``"check": "server"``; ``None`` when it is not training data."""
     try:
-        data = json.loads(found.group(2))
+        data = json.loads(text)
     except ValueError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
@@ -42,6 +37,18 @@ def strip_page(html: str) -> tuple[str, dict[str, str]] | None:
             for k in KEY_FIELDS:
                 q.pop(k, None)
     data["check"] = "server"
+    return data
+
+
+def strip_page(html: str) -> tuple[str, dict[str, str]] | None:
+    """The page without answer keys or explanations, and the explanations by question id.
+
+    ``None`` when the page is not a training checklist the build made (left as it is).
+    """
+    found = DATA.search(html)
+    data = _without_keys(found.group(2)) if found else None
+    if data is None:
+        return None
     explanations: dict[str, str] = {}
 
     def one_question(m: re.Match) -> str:
@@ -61,17 +68,9 @@ def strip_page(html: str) -> tuple[str, dict[str, str]] | None:
 
 def strip_checklist(raw: bytes) -> bytes | None:
     """``checklist.json`` without salts and answer hashes (``None`` when it is not one)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
+    data = _without_keys(raw)
+    if data is None:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        return None
-    for q in data["questions"]:
-        if isinstance(q, dict):
-            for k in KEY_FIELDS:
-                q.pop(k, None)
-    data["check"] = "server"
     return (json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 

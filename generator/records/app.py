@@ -78,9 +78,22 @@ def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = No
     return JSONResponse(body, status_code=status, headers=merged)
 
 
+def _limit(limiter: RateLimiter, key: str, what: str) -> None:
+    """Count one event for ``key``; 429 with ``Retry-After`` when over the limiter's rate."""
+    wait = limiter.hit(key)
+    if wait:
+        raise _too_many(wait, what)
+
+
 def _too_many(wait: int, what: str) -> ApiError:
     return ApiError(429, f"too many {what}: try again in {wait} seconds",
                     headers={"Retry-After": str(wait)})
+
+
+def _page_fields(data: dict[str, Any]) -> tuple[str, int, str]:
+    """The checklist, version and training hash a page sends with what it asks."""
+    return (field(data, "checklist", str, limit=64), field(data, "version", int),
+            field(data, "training_hash", str, limit=128))
 
 
 class Service:
@@ -143,25 +156,19 @@ class Service:
 
     async def submit(self, request: Request) -> Response:
         address = self.address(request)
-        wait = self.by_address.hit(address)
-        if wait:
-            raise _too_many(wait, "submissions from this address")
+        _limit(self.by_address, address, "submissions from this address")
         data = await read_json(request)
-        checklist_id = field(data, "checklist", str, limit=64)
-        version = field(data, "version", int)
-        training_hash = field(data, "training_hash", str, limit=128)
+        page = _page_fields(data)
         name = field(data, "name", str, limit=200)
         email = self._identity(request, data)
         chosen = answers(field(data, "answers", dict))
         acknowledged = string_list(data, "acknowledged")
         submission_id = field(data, "submission_id", str, required=False, limit=64) or None
         identity = identity_key(email)
-        wait = self.by_identity.hit(identity)
-        if wait:
-            raise _too_many(wait, "submissions for this person")
+        _limit(self.by_identity, identity, "submissions for this person")
 
         snapshot = self.site.get()
-        checklist = _current(snapshot.published, checklist_id, version, training_hash)
+        checklist = _current(snapshot.published, *page)
         try:
             result = score(checklist, chosen, acknowledged)
         except SubmissionError as e:
@@ -212,19 +219,15 @@ class Service:
 
     async def check(self, request: Request) -> Response:
         """Mark one question and hand out its explanation: the page has neither key nor explanation."""
-        wait = self.checks.hit(self.address(request))
-        if wait:
-            raise _too_many(wait, "answers checked from this address")
+        _limit(self.checks, self.address(request), "answers checked from this address")
         data = await read_json(request)
-        checklist_id = field(data, "checklist", str, limit=64)
-        version = field(data, "version", int)
-        training_hash = field(data, "training_hash", str, limit=128)
+        page = _page_fields(data)
         qid = field(data, "question", str, limit=128)
         chosen = answers({qid: field(data, "answer", list)})[qid]
         snapshot = self.site.get()
         if snapshot.explanations is None:
             raise ApiError(404, "this site's pages check answers themselves", final=True)
-        checklist = _current(snapshot.published, checklist_id, version, training_hash)
+        checklist = _current(snapshot.published, *page)
         key = checklist.questions.get(qid)
         if key is None or qid not in checklist.quiz_questions:
             raise ApiError(400, f"'{qid}' is not a question of checklist '{checklist.id}'", field="question",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import socket
 import subprocess
@@ -11,42 +10,19 @@ import time
 import httpx
 import pytest
 
-from records_fixtures import ADMIN_TOKEN, POLICY_BIN, free_port, site_v1, policy_v1  # noqa: F401
+from records_fixtures import free_port, policy_v1, site_v1, start_server, stop_server  # noqa: F401
 
 IDLE = 2000
 
 
-def serve(site, tmp_path, *extra: str, files_limit: int | None = None) -> tuple[subprocess.Popen, str, object]:
-    port = free_port()
-    log = open(tmp_path / "server.log", "wb")
-
+def serve(site, tmp_path, *extra: str, files_limit: int | None = None) -> tuple[subprocess.Popen, str]:
     def limit() -> None:
         if files_limit:
             resource.setrlimit(resource.RLIMIT_NOFILE, (files_limit, files_limit))
-    proc = subprocess.Popen([str(POLICY_BIN), "records", "serve", "--site", str(site), "--db",
-                             f"sqlite:///{tmp_path / 'r.db'}", "--port", str(port), *extra],
-                            stdout=log, stderr=log, preexec_fn=limit, cwd=tmp_path,
-                            env=dict(os.environ, POLICY_RECORDS_ADMIN_TOKEN=ADMIN_TOKEN))
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                return proc, base, log
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError((tmp_path / "server.log").read_text())
-
-
-def stop(proc: subprocess.Popen, log) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    port = free_port()
+    proc = start_server(site, f"sqlite:///{tmp_path / 'r.db'}", port, *extra, log=tmp_path / "server.log",
+                        preexec_fn=limit)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def open_idle(base: str, n: int) -> list[socket.socket]:
@@ -94,7 +70,7 @@ def enough_files():
 
 
 def test_connections_that_send_nothing_are_closed_and_probes_answer(site_v1, tmp_path, enough_files):
-    proc, base, log = serve(site_v1[0], tmp_path, "--header-timeout", "2")
+    proc, base = serve(site_v1[0], tmp_path, "--header-timeout", "2")
     idle = open_idle(base, IDLE)
     try:
         time.sleep(0.5)
@@ -106,11 +82,11 @@ def test_connections_that_send_nothing_are_closed_and_probes_answer(site_v1, tmp
     finally:
         for s in idle:
             s.close()
-        stop(proc, log)
+        stop_server(proc)
 
 
 def test_at_the_open_files_limit_probes_answer_and_the_log_stays_small(site_v1, tmp_path, enough_files):
-    proc, base, log = serve(site_v1[0], tmp_path, files_limit=256)
+    proc, base = serve(site_v1[0], tmp_path, files_limit=256)
     idle = open_idle(base, IDLE)
     try:
         times = []
@@ -121,6 +97,6 @@ def test_at_the_open_files_limit_probes_answer_and_the_log_stays_small(site_v1, 
     finally:
         for s in idle:
             s.close()
-        stop(proc, log)
+        stop_server(proc)
     # Was: 64 MB of log lines in 25 seconds.
     assert (tmp_path / "server.log").stat().st_size < 20_000, (tmp_path / "server.log").read_text()[-2000:]
