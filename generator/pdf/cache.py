@@ -18,8 +18,8 @@ from .document import STYLESHEET, TEMPLATE, document_facts, epoch
 
 CACHE_FORMAT = 1
 """Bump when the document code changes what it feeds WeasyPrint in a way the key does not see."""
-CODE = ("pdf/document.py", "pdf/render.py", "render/templates.py", "render/markdown.py", "render/sanitize.py",
-        "render/urls.py", "content/limits.py")
+CODE = ("pdf/document.py", "pdf/render.py", "pdf/tagging.py", "render/templates.py", "render/markdown.py",
+        "render/sanitize.py", "render/urls.py", "content/limits.py")
 """The modules that turn a version into the HTML WeasyPrint lays out, and the PDF, relative to the package."""
 
 def _lib_version(name: str, symbol: str, *, call: bool = True) -> str:

@@ -13,6 +13,7 @@ from typing import Iterable
 from ..history.versions import PolicyHistory
 from ..model import PolicyVersion
 from ..settings import Settings
+from . import tagging
 from .cache import PdfCache, version_key
 from .document import TOC_MIN_PAGES, PdfError, PdfJob, check_variant, make_job
 from ..render.urls import pdf_name, version_path
@@ -47,7 +48,13 @@ def _attachments(job: PdfJob) -> list:
             for name, desc, data in job.attachments]
 
 
-def _list_attachments_once(document, pdf) -> None:
+def _finish(document, pdf) -> None:
+    """What WeasyPrint leaves to do before the bytes are written."""
+    _list_attachments_once(pdf)
+    tagging.finish(pdf)
+
+
+def _list_attachments_once(pdf) -> None:
     """WeasyPrint 70 lists each attachment twice in the catalog's ``/AF`` (PDF/A-3): keep the first of each."""
     found = pdf.catalog.get("AF")
     if not found:
@@ -96,7 +103,7 @@ def render_job(job: PdfJob) -> bytes:
             short = weasyprint.HTML(string=job.html_short, base_url=".", url_fetcher=fetcher).render(**options)
             if len(short.pages) < TOC_MIN_PAGES:
                 document = short
-        return document.write_pdf(attachments=_attachments(job), finisher=_list_attachments_once, **options)
+        return document.write_pdf(attachments=_attachments(job), finisher=_finish, **options)
     except Exception as e:  # WeasyPrint raises many kinds; report one
         raise PdfError(f"{job.name}: WeasyPrint failed: {type(e).__name__}: {e}") from e
     finally:

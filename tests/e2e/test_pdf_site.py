@@ -232,3 +232,18 @@ def test_a_later_time_zone_does_not_restamp_earlier_pdfs(tmp_path):
     for n in (1, 2):
         path = f"{PID}/v/{n}/{PID}-v{n}.pdf"
         assert sha((tmp_path / "after" / path).read_bytes()) == sha((tmp_path / "before" / path).read_bytes()), path
+
+
+def test_outloud_passes_every_version_pdf_of_the_site(built):
+    """Issue 15: 0 errors and 0 warnings from outloud (PDF/UA-1 and WCAG 2.2) on every PDF built."""
+    import subprocess
+    import sys
+
+    _, site = built
+    files = sorted(site.rglob("*.pdf"))
+    assert len(files) >= 4
+    run = subprocess.run([str(Path(sys.executable).parent / "outloud"), "--json", "-", "--fail-on", "never",
+                          *map(str, files)], capture_output=True, text=True, timeout=300)
+    results = json.loads(run.stdout)["results"]
+    assert {r["path"]: (r["verdict"], r["counts"]["error"], r["counts"]["warning"]) for r in results} == {
+        str(f): ("pass", 0, 0) for f in files}
