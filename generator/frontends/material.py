@@ -10,3 +10,57 @@ def fix_page(html: str, search_label: str = "Search") -> str:
     if _SEARCH_DIALOG in html and f'{_SEARCH_DIALOG} aria-label=' not in html:
         html = html.replace(_SEARCH_DIALOG, f'{_SEARCH_DIALOG} aria-label="{search_label}"', 1)
     return html
+
+
+
+IN_FORCE_LABEL = "Version in force"
+VERSIONS_LABEL = "All versions"
+
+
+def policy_sections_named(nav, policies: dict[str, tuple[str, str]]):
+    """Each policy's folder section titled with the policy, its pages named once.
+
+    MkDocs makes a section of every folder and titles it from the folder name, so the
+    navigation read "Privacy policy › Privacy Policy", and "Versions › Privacy Policy: all
+    versions". Now: "Privacy Policy › Version in force", "Privacy Policy › All versions".
+
+    Args:
+        nav: MkDocs' navigation, changed in place.
+        policies: ``policy page src -> (policy title, versions page src)``.
+
+    Returns:
+        The ``src_uri`` of each page whose navigation title changed (the page itself must
+        keep its own title).
+    """
+    from mkdocs.structure.nav import Section
+
+    renamed = {}
+
+    def visit(items: list) -> None:
+        for item in items:
+            if not isinstance(item, Section):
+                continue
+            first = item.children[0] if item.children else None
+            src = getattr(getattr(first, "file", None), "src_uri", None)
+            if src in policies:
+                title, versions = policies[src]
+                item.title = title
+                first.title = IN_FORCE_LABEL
+                renamed[src] = first
+                kept = []
+                for child in item.children:
+                    # The "Versions" folder section around the one versions page gives way to it.
+                    pages = child.children if isinstance(child, Section) else [child]
+                    if isinstance(child, Section) and len(pages) == 1 and \
+                            getattr(getattr(pages[0], "file", None), "src_uri", None) == versions:
+                        child = pages[0]
+                        child.parent = item
+                    if getattr(getattr(child, "file", None), "src_uri", None) == versions:
+                        child.title = VERSIONS_LABEL
+                        renamed[versions] = child
+                    kept.append(child)
+                item.children = kept
+            visit(item.children)
+
+    visit(nav.items)
+    return renamed

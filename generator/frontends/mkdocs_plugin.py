@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from ..history.git import set_source_date_epoch
 from ..settings import Settings
 from ..site import csp
 from ..site.complete import BUILD_COMPLETE, BUILD_COMPLETE_DATA
+from ..render.urls import policy_src, versions_src
 from ..site.structure import SiteModel
 from . import material
 from .mkdocs_config import PolicyConfig
@@ -61,6 +63,7 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self.site: SiteModel | None = None
         self.page_meta: dict[str, dict] = {}
         """Each generated page's metadata by ``src_uri``, for the theme."""
+        self.nav_renamed: set[str] = set()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -111,8 +114,22 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             files.append(file)
         return files
 
+    def on_nav(self, nav, *, config: MkDocsConfig, files: Files):
+        """Name each policy's section after the policy and its pages once (see material.py)."""
+        if self.site is None:
+            return None
+        # Navigation titles are HTML, as MkDocs makes them from the rendered headings.
+        policies = {policy_src(p.id): (html.escape(p.title, quote=False), versions_src(p.id))
+                    for p in self.site.policies}
+        self.nav_renamed = set(material.policy_sections_named(nav, policies))
+        return nav
+
     def on_page_context(self, context, *, page, config, nav):
         page.meta.update(self.page_meta.get(page.file.src_uri, {}))
+        if page.file.src_uri in self.nav_renamed and "title" not in page.meta:
+            # The navigation says "Version in force"; the page, its <title> and its header keep
+            # the title MkDocs made from its heading (HTML, as Material's header prints it).
+            page.meta["title"] = page._title_from_render or html.escape(page.file.src_uri)
         return context
 
     def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str | None:

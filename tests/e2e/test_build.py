@@ -245,3 +245,24 @@ def test_text_fields_of_the_yaml_never_become_html(tmp_path):
     assert "In short <script>alert(7)</script> still Markdown" in text
     assert "<script>alert(4)</script>" in text and "<img src=x onerror=alert(5)>" in text
     assert "<em>still Markdown</em>" in (site / "terms" / "index.html").read_text(encoding="utf-8")
+
+
+def test_navigation_names_each_page_once(built):
+    """Issue 15: the navigation said "Privacy policy › Privacy Policy" (a folder section around its one page)."""
+    import re
+
+    html = (built / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    versions = (built / "privacy-policy" / "versions" / "index.html").read_text(encoding="utf-8")
+    primary = versions[versions.index('<nav class="md-nav md-nav--primary"'):]
+    # (The active page's toggle for its contents, a label for="__toc", repeats its link: skipped.)
+    labels = [" ".join(re.sub(r"<[^>]+>", " ", m).split())
+              for m in re.findall(r'<(?:a|label)(?![^>]*for="__toc")[^>]*class="md-nav__link[^"]*"[^>]*>(.*?)'
+                                  r'</(?:a|label)>', primary, re.S)]
+    labels = [label for label in labels if label]
+    assert labels[:4] == ["Lead Management Limited policies", "Privacy Policy", "Version in force",
+                          "All versions"], labels
+    lowered = [label.lower() for label in labels]
+    assert all(a != b for a, b in zip(lowered, lowered[1:])), labels
+    # The page keeps its own name where it is read: title, heading, header.
+    assert "<title>Privacy Policy - Lead Management Limited policies</title>" in html
+    assert "<title>Privacy Policy: all versions - Lead Management Limited policies</title>" in versions
