@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 _SEARCH_DIALOG = 'class="md-search" data-md-component="search" role="dialog"'
+_TOC_TOGGLE = '<input class="md-nav__toggle md-toggle" type="checkbox" id="__toc">'
 
 
-def fix_page(html: str, search_label: str = "Search") -> str:
-    """Give Material's search dialog an accessible name (axe: aria-dialog-name)."""
+def fix_page(html: str, search_label: str = "Search", toc_label: str = "Table of contents") -> str:
+    """Give Material's search dialog an accessible name (axe: aria-dialog-name), and its
+    contents toggle one on a page with no headings, where no label names it (pa11y)."""
     if _SEARCH_DIALOG in html and f'{_SEARCH_DIALOG} aria-label=' not in html:
         html = html.replace(_SEARCH_DIALOG, f'{_SEARCH_DIALOG} aria-label="{search_label}"', 1)
+    if _TOC_TOGGLE in html and 'for="__toc"' not in html:
+        html = html.replace(_TOC_TOGGLE, _TOC_TOGGLE[:-1] + f' aria-label="{toc_label}">', 1)
     return html
-
 
 
 IN_FORCE_LABEL = "Version in force"

@@ -266,3 +266,17 @@ def test_navigation_names_each_page_once(built):
     # The page keeps its own name where it is read: title, heading, header.
     assert "<title>Privacy Policy - Lead Management Limited policies</title>" in html
     assert "<title>Privacy Policy: all versions - Lead Management Limited policies</title>" in versions
+
+
+def test_every_form_control_has_a_name(built):
+    """Issue 15 (pa11y): the versions page had an unnamed #__toc checkbox, having no headings."""
+    import re
+
+    for page in sorted(built.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        labelled = set(re.findall(r'<label[^>]*\bfor="([^"]+)"', html))
+        for tag in re.findall(r"<input\b[^>]*>", html):
+            if 'type="hidden"' in tag:
+                continue
+            ident = re.search(r'\bid="([^"]+)"', tag)
+            assert "aria-label=" in tag or (ident and ident.group(1) in labelled), (page, tag)
