@@ -9,6 +9,7 @@ from .history.versions import PolicyHistory
 from .history.versions import read_for
 from .render import templates as render
 from .render.markdown import Converter
+from .render.references import References
 from .render.urls import policy_src
 from .settings import Settings
 from .site import feed
@@ -43,19 +44,20 @@ def gather(settings: Settings) -> SiteModel:
     if histories and not any(h.from_ledger for h in histories.values()):
         notes += (f"No publication ledger ('{settings.ledger_branch}') in this clone: versions are derived "
                   "from the git history of the publishing branch (policy publish starts the ledger).",)
+    references = References(histories, settings.site_url or "")
     pdf_outputs: tuple[Output, ...] = ()
     pdfs = {}
     stats = PdfStats()
     if settings.pdf:
         from .pdf.render import site_pdfs  # WeasyPrint's stack is loaded only when PDFs are wanted
 
-        made = site_pdfs(histories, settings)
+        made = site_pdfs(histories, settings, references)
         pdf_outputs, pdfs, stats = made.outputs, made.links, made.stats
     pages: list[Page] = []
     outputs: list[Output] = list(pdf_outputs)
     archives = {}
     entries = []
-    convert = Converter.for_settings(settings)
+    convert = Converter.for_settings(settings, references=references)
     current = {p.id for p in policies}
     # A withdrawn policy (its file removed, the removal posted) keeps every page and file.
     withdrawn = [h.versions[-1].policy for pid, h in histories.items() if pid not in current and h.versions]
@@ -77,7 +79,7 @@ def gather(settings: Settings) -> SiteModel:
                         "line": f"{policy.organisation} · {policy.jurisdiction}"
                                 + (f" · withdrawn {render.long_date(gone)}" if gone else "")})
     pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name, entries=entries)))
-    training = training_site(settings, checklists, archives)
+    training = training_site(settings, checklists, archives, references)
     return SiteModel(settings, policies, checklists, archives, pdfs, stats,
                      tuple(pages) + training.pages, tuple(outputs) + training.outputs, notes)
 

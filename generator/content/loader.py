@@ -248,6 +248,24 @@ def load_all(content_dir: str | Path, warnings: list[ContentError] | None = None
                 f"duplicate policy id '{p.id}' (also in {seen[p.id].source.path})",
                 p.source.path, p.source.line))
         seen[p.id] = p
+    if not problems:
+        problems.extend(_dangling_references(policies))
     if problems:
         raise ContentErrors(problems)
     return policies
+
+
+def _dangling_references(policies: list[Policy]) -> list[ContentError]:
+    """A ``policy:`` reference must name a policy of this site, and a clause it has."""
+    known = {p.id: {c.id for _, c, _ in p.walk()} for p in policies}
+    errors: list[ContentError] = []
+    for p in policies:
+        if p.source is None or "policy:" not in p.canonical_text() + _staff_text(p):
+            continue
+        doc = yamlsource.read(p.source.path)
+        safety.sort_into(doc, safety.reference_findings(p, doc, known), errors, None)
+    return errors
+
+
+def _staff_text(policy: Policy) -> str:
+    return " ".join(str(c.training) for _, c, _ in policy.walk() if c.training is not None)

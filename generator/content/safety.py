@@ -40,6 +40,11 @@ _ATTR_LIST = re.compile(r"\{:?[ \t]*([^{}\n]*?)[ \t]*\}[ \t]*$")
 _ATTR = re.compile(r"""([^\s=#.][^\s=]*)=(?:"[^"]*"|'[^']*'|\S+)""")
 _LINK_URL = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S+)", re.MULTILINE)
 _UNSAFE_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file):", re.IGNORECASE)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+REFERENCE = re.compile(r"^policy:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_-]+))?$")
+"""A reference to another policy or one of its clauses (resolved per rendering: render/references.py)."""
+_REFERENCE_IN_TEXT = re.compile(r"\]\(\s*<?(policy:[^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(policy:\S+?)>?\s*$",
+                                re.MULTILINE)
 _TABLE_ROW = re.compile(r"^\s*\|")
 _EMPHASIS_NAME = re.compile(r"(?<![\w\\*])_(?=\S)([^_|\n]*?\S)_(?!\w)")
 _LETTERED = re.compile(r"^[ \t]*\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)[ \t]+\S")
@@ -111,6 +116,15 @@ def _line_findings(n: int, line: str) -> Iterator[Finding]:
         if _UNSAFE_SCHEME.match(url):
             yield Finding(n, True, f"link to '{url.split(':')[0]}:' is not allowed: links go to web "
                                    "pages (https://…), email (mailto:…) or this site")
+        elif url.startswith("policy:") and not REFERENCE.match(url):
+            yield Finding(n, True, f"'{url}' is not a reference: write policy:<policy id> or "
+                                   "policy:<policy id>#<clause id>")
+        elif url and not _SCHEME.match(url) and not url.startswith("#"):
+            # It worked on the page in force only: archived pages and redlines sit deeper, and in
+            # a PDF it became a path on the machine that built it (so the PDF's bytes differed).
+            yield Finding(n, True, f"link to '{url}' is a relative link or a local path, which breaks on "
+                                   "archived pages and in PDFs: link another policy with policy:<policy id> "
+                                   "(or policy:<policy id>#<clause id>), or give a full https:// address")
     if _TABLE_ROW.match(text):
         for m in _EMPHASIS_NAME.finditer(text):
             yield Finding(n, False, f"_{m.group(1)}_ in a table cell turns into italics and loses its "
@@ -130,18 +144,41 @@ def policy_findings(policy: Policy, doc: SourceDoc) -> list[tuple[int, Finding]]
     return sorted(_clauses(policy.clauses, doc, ("clauses",)), key=lambda x: x[0])
 
 
-def _clauses(clauses: tuple[Clause, ...], doc: SourceDoc, base: tuple) -> list[tuple[int, Finding]]:
+def _clauses(clauses: tuple[Clause, ...], doc: SourceDoc, base: tuple, check=None) -> list[tuple[int, Finding]]:
+    check = check or located
     out: list[tuple[int, Finding]] = []
     for i, clause in enumerate(clauses):
         loc = base + (i,)
-        out.extend(located(doc, loc + ("summary",), clause.summary, plain=True))
-        out.extend(located(doc, loc + ("body",), clause.body))
+        out.extend(check(doc, loc + ("summary",), clause.summary, plain=True))
+        out.extend(check(doc, loc + ("body",), clause.body))
         if clause.training is not None:
-            out.extend(located(doc, loc + ("training", "guidance"), clause.training.guidance))
+            out.extend(check(doc, loc + ("training", "guidance"), clause.training.guidance))
             for j, q in enumerate(clause.training.questions):
-                out.extend(located(doc, loc + ("training", "questions", j, "explanation"), q.explanation))
-        out.extend(_clauses(clause.clauses, doc, loc + ("clauses",)))
+                out.extend(check(doc, loc + ("training", "questions", j, "explanation"), q.explanation))
+        out.extend(_clauses(clause.clauses, doc, loc + ("clauses",), check))
     return out
+
+
+def reference_findings(policy: Policy, doc: SourceDoc, known: dict[str, set[str]]) -> list[tuple[int, Finding]]:
+    """``(file line, finding)`` for each ``policy:`` reference that names no policy or clause in ``known``."""
+    def check(doc: SourceDoc, loc: tuple, text: str | None, *, plain: bool = False) -> list[tuple[int, Finding]]:
+        out = []
+        for n, line in enumerate((text or "").split("\n")):
+            for m in _REFERENCE_IN_TEXT.finditer(line):
+                ref = m.group(1) or m.group(2)
+                found = REFERENCE.match(ref)
+                if not found:
+                    continue  # reported with the other link findings
+                pid, clause = found.group(1), found.group(2)
+                if pid not in known:
+                    why = f"'{ref}' names no policy: there is no policy with id '{pid}'"
+                elif clause and clause not in known[pid]:
+                    why = f"'{ref}' names no clause: policy '{pid}' has no clause '{clause}'"
+                else:
+                    continue
+                out.append((field_line(doc, loc, n), Finding(n, True, why)))
+        return out
+    return sorted(_clauses(policy.clauses, doc, ("clauses",), check), key=lambda x: x[0])
 
 
 def sort_into(doc: SourceDoc, found: list[tuple[int, Finding]], errors: list[ContentError],

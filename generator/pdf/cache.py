@@ -6,6 +6,7 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import tempfile
 import time
 from functools import lru_cache
@@ -13,8 +14,11 @@ from importlib import metadata
 from pathlib import Path
 
 from ..model import PolicyVersion
+from ..render.references import References
 from ..settings import Settings
-from .document import STYLESHEET, TEMPLATE, document_facts, epoch
+from .document import STYLESHEET, TEMPLATE, document_facts, epoch, link_context
+
+REFERENCE_IN_TEXT = re.compile(r"policy:[a-z0-9]+(?:-[a-z0-9]+)*(?:#[A-Za-z0-9_-]+)?")
 
 CACHE_FORMAT = 1
 """Bump when the document code changes what it feeds WeasyPrint in a way the key does not see."""
@@ -96,7 +100,17 @@ def _file_sha_at(path: str, _mtime_ns: int, _size: int) -> str:
         return "missing"
 
 
-def version_key(version: PolicyVersion, settings: Settings) -> str:
+def resolved_references(version: PolicyVersion, references: References | None) -> list:
+    """Each ``policy:`` reference in the version's text with the link and words it gets in the PDF."""
+    found = sorted(set(REFERENCE_IN_TEXT.findall(version.policy.canonical_text())))
+    out = []
+    for ref in found:
+        target = references.resolve(ref, link_context(version)) if references is not None else None
+        out.append([ref, target.href, target.label] if target else [ref, None, None])
+    return out
+
+
+def version_key(version: PolicyVersion, settings: Settings, references: References | None = None) -> str:
     """The cache key of a version's PDF: SHA-256 of everything that decides its bytes.
 
     The canonical text (the attached YAML is made from it), what the cover says (number, posted time, effective
@@ -124,6 +138,8 @@ def version_key(version: PolicyVersion, settings: Settings) -> str:
         "stylesheet": _file_sha(str(folder / STYLESHEET)),
         "code": [_file_sha(str(package / name)) for name in CODE],
         "variant": settings.pdf_variant or "",
+        # Where each policy: reference leads in this PDF (the version in force on its date).
+        "references": resolved_references(version, references),
     }
     text = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=_plain)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

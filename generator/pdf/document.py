@@ -12,9 +12,10 @@ import yaml
 from markupsafe import Markup, escape
 
 from ..errors import PolicyError
-from ..model import Policy, PolicyVersion
+from ..model import Clause, Policy, PolicyVersion
 from ..render import templates as render
 from ..render.markdown import Converter
+from ..render.references import LinkContext, References
 from ..render.urls import pdf_name, version_url
 from ..settings import Settings
 
@@ -132,24 +133,34 @@ def document_facts(version: PolicyVersion, settings: Settings) -> dict:
     }
 
 
-def clause_rows(version: PolicyVersion, settings: Settings) -> list[dict]:
+def link_context(version: PolicyVersion) -> LinkContext:
+    """References in a version's PDF: absolute URLs of the versions in force on its effective date."""
+    return LinkContext(on=version.effective_date, absolute=True)
+
+
+def clause_rows(version: PolicyVersion, settings: Settings, references: References | None = None) -> list[dict]:
     """Each clause with its number, heading level and HTML, through the site's Markdown."""
-    md = Converter.for_settings(settings)
+    md = Converter.for_settings(settings, references=references)
     policy = version.policy
     rows = []
-    for number, clause, depth in policy.walk():
-        body = render.clause_body(clause, policy.contact)
-        rows.append({
-            "number": number,
-            "id": clause.id,
-            "title": clause.title,
-            "depth": depth,
-            "level": min(2 + depth, 6),
-            # Escaped first, as on the policy page: the summary is plain language, not HTML.
-            "summary_html": md(str(escape(clause.summary))) if clause.summary else "",
-            "body_html": md(body) if body.strip() else "",
-        })
+    with md.linking(link_context(version)):
+        for number, clause, depth in policy.walk():
+            rows.append(_row(md, policy, number, clause, depth))
     return rows
+
+
+def _row(md: Converter, policy: Policy, number: str, clause: Clause, depth: int) -> dict:
+    body = render.clause_body(clause, policy.contact)
+    return {
+        "number": number,
+        "id": clause.id,
+        "title": clause.title,
+        "depth": depth,
+        "level": min(2 + depth, 6),
+        # Escaped first, as on the policy page: the summary is plain language, not HTML.
+        "summary_html": md(str(escape(clause.summary))) if clause.summary else "",
+        "body_html": md(body) if body.strip() else "",
+    }
 
 
 def document_html(version: PolicyVersion, settings: Settings, *, toc: bool, rows: list[dict] | None = None) -> str:
@@ -228,9 +239,10 @@ def epoch(version: PolicyVersion) -> int:
     return int(version.posted_at.timestamp())
 
 
-def make_job(version: PolicyVersion, settings: Settings, key: str = "") -> PdfJob:
+def make_job(version: PolicyVersion, settings: Settings, key: str = "",
+             references: References | None = None) -> PdfJob:
     """Lay out the inputs of one version's PDF (the HTML is only made when it must be rendered)."""
-    rows = clause_rows(version, settings)
+    rows = clause_rows(version, settings, references)
     return PdfJob(
         name=pdf_name(version),
         html=document_html(version, settings, toc=True, rows=rows),

@@ -12,6 +12,7 @@ from typing import Iterable
 
 from ..history.versions import PolicyHistory
 from ..model import PolicyVersion
+from ..render.references import References
 from ..settings import Settings
 from . import tagging
 from .cache import PdfCache, version_key
@@ -114,7 +115,8 @@ def render_job(job: PdfJob) -> bytes:
 
 
 def render_versions(versions: Iterable[PolicyVersion], settings: Settings, *,
-                    workers: int | None = None) -> dict[tuple[str, int], RenderedPdf]:
+                    workers: int | None = None,
+                    references: References | None = None) -> dict[tuple[str, int], RenderedPdf]:
     """PDFs of ``versions`` from the cache or freshly rendered, in parallel when several are missing.
 
     Returns a mapping ``(policy id, version number) → RenderedPdf``.
@@ -125,12 +127,12 @@ def render_versions(versions: Iterable[PolicyVersion], settings: Settings, *,
     missing: dict[tuple[str, int], PdfJob] = {}
     for v in versions:
         k = (v.policy.id, v.number)
-        key = version_key(v, settings)
+        key = version_key(v, settings, references)
         data = cache.get(key)
         if data is not None:
             out[k] = RenderedPdf(v.number, pdf_name(v), data, hashlib.sha256(data).hexdigest(), True)
         else:
-            missing[k] = make_job(v, settings, key)
+            missing[k] = make_job(v, settings, key, references)
     if not missing:
         cache.prune()
         return out
@@ -174,7 +176,8 @@ class SitePdfs:
     stats: PdfStats
 
 
-def site_pdfs(histories: dict[str, PolicyHistory], settings: Settings) -> SitePdfs:
+def site_pdfs(histories: dict[str, PolicyHistory], settings: Settings,
+              references: References | None = None) -> SitePdfs:
     """Render (or take from the cache) every version's PDF.
 
     Publishes ``<pid>/v/<n>/<pid>-v<n>.pdf`` for each published version, ``<pid>/<pid>.pdf``
@@ -187,7 +190,7 @@ def site_pdfs(histories: dict[str, PolicyHistory], settings: Settings) -> SitePd
         wanted.extend(h.versions)
         if h.draft is not None:
             wanted.append(h.draft)
-    rendered = render_versions(wanted, settings)
+    rendered = render_versions(wanted, settings, references=references)
     outputs: list[Output] = []
     links: dict[tuple[str, int], PdfFile] = {}
     for pid, h in histories.items():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from typing import Any, Iterator
 
 import re
 import xml.etree.ElementTree as etree
@@ -10,10 +11,12 @@ import xml.etree.ElementTree as etree
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from ..settings import Settings
 from ..content import limits
+from .references import LinkContext, References
 from .sanitize import clean
 
 
@@ -42,6 +45,31 @@ class WebAddresses(Extension):
         md.inlinePatterns.register(_WebAddress(self.PATTERN, md), "policy_web_address", 105)
 
 
+class _PolicyLinks(Treeprocessor):
+    """``policy:`` references become links for the page being made (see :mod:`.references`)."""
+
+    def __init__(self, md: markdown.Markdown, owner: "Converter") -> None:
+        super().__init__(md)
+        self.owner = owner
+
+    def run(self, root: etree.Element) -> None:
+        for el in root.iter("a"):
+            ref = el.get("href", "")
+            if not ref.startswith("policy:"):
+                continue
+            refs = self.owner.references
+            target = refs.resolve(ref, self.owner.context) if refs is not None else None
+            empty = not (el.text or "").strip() and len(el) == 0
+            if target is None:
+                # Nothing published to link to (yet): the words stay, without a link.
+                el.tag = "span"
+                el.attrib.pop("href", None)
+                continue
+            el.set("href", target.href)
+            if empty:
+                el.text = target.label
+
+
 class Converter:
     """Python-Markdown with the site's extensions, so the PDF and training say what the page says.
 
@@ -61,10 +89,25 @@ class Converter:
             names = [e for e in names if isinstance(e, str) and e != "toc"]
             configs = {k: v for k, v in configs.items() if k in names}
         self._md = markdown.Markdown(extensions=[*names, WebAddresses()], extension_configs=configs)
+        self._md.treeprocessors.register(_PolicyLinks(self._md, self), "policy_links", 1)
+        self.references: References | None = None
+        self.context = LinkContext()
+
+    @contextlib.contextmanager
+    def linking(self, context: LinkContext) -> Iterator["Converter"]:
+        """Resolve ``policy:`` references as shown in ``context`` while the block runs."""
+        saved, self.context = self.context, context
+        try:
+            yield self
+        finally:
+            self.context = saved
 
     @classmethod
-    def for_settings(cls, settings: Settings, *, fragments: bool = False) -> "Converter":
-        return cls(settings.markdown_extensions or (), settings.mdx_configs or {}, fragments=fragments)
+    def for_settings(cls, settings: Settings, *, fragments: bool = False,
+                     references: References | None = None) -> "Converter":
+        made = cls(settings.markdown_extensions or (), settings.mdx_configs or {}, fragments=fragments)
+        made.references = references
+        return made
 
     def __call__(self, text: str) -> Markup:
         """Sanitised HTML of ``text``; each call starts afresh (footnotes, ids and references do not carry over).

@@ -14,6 +14,7 @@ from ..redline.wording import change_summary, changes_markdown
 from ..render import templates as render
 from ..render.markdown import Converter
 from ..render.urls import href as _href
+from ..render.references import LinkContext
 from ..render.urls import changes_path, policy_src, rel, version_path, version_src, versions_src
 from .structure import Page, PdfFile, PolicyArchive, VersionLinks
 from .versions_json import VersionsFile, record
@@ -188,8 +189,10 @@ class _Layout:
             banner, kind = (f"This policy was withdrawn: it {applies} from "
                             f"{render.long_date(self.h.withdrawn_on)}. Version {shown.number}, its last, "
                             "and every earlier version are kept for the record."), "superseded"
-        md = render.policy_markdown(shown.policy, self.convert, header=self.header(here, shown),
-                                    notices=self.notices(here, shown))
+        # References lead to the policies in force now.
+        with self.convert.linking(LinkContext(here)):
+            md = render.policy_markdown(shown.policy, self.convert, header=self.header(here, shown),
+                                        notices=self.notices(here, shown))
         self.page(here, md, banner, kind)
 
     def version_page(self, v: PolicyVersion) -> None:
@@ -198,8 +201,11 @@ class _Layout:
         banner, kind = self.status_banner(here, v)
         notices: list[str] = []
         title = f"{v.policy.title} — {DRAFT_LABEL.lower()}" if v.is_draft else f"{v.policy.title}, version {v.number}"
-        md = render.policy_markdown(v.policy, self.convert, header=self.header(here, v), notices=notices,
-                                    page_title=title)
+        # References lead to the versions in force on this version's effective date: the page
+        # of an old version never changes because another policy moved on.
+        with self.convert.linking(LinkContext(here, v.effective_date)):
+            md = render.policy_markdown(v.policy, self.convert, header=self.header(here, v), notices=notices,
+                                        page_title=title)
         self.page(here, md, banner, kind)
 
     def changes_page(self, v: PolicyVersion) -> None:
@@ -207,10 +213,11 @@ class _Layout:
         prev = self.h.previous(v)
         d = self.a.diffs[0 if v.is_draft else v.number]
         new_label = "the draft" if v.is_draft else f"version {v.number}"
-        body = changes_markdown(
-            d, old_label=f"version {prev.number}" if prev else "", new_label=new_label,
-            new_url=rel(here, self.src(v)), old_url=rel(here, self.src(prev)) if prev else "",
-            heading_level=2, convert=self.convert)
+        with self.convert.linking(LinkContext(here, v.effective_date)):
+            body = changes_markdown(
+                d, old_label=f"version {prev.number}" if prev else "", new_label=new_label,
+                new_url=rel(here, self.src(v)), old_url=rel(here, self.src(prev)) if prev else "",
+                heading_level=2, convert=self.convert)
         banner, kind = self.status_banner(here, v)
         md = render.render("version_changes.md", v=v, prev=prev, title=v.policy.title,
                            header=self.header(here, v, changes=True), body=body,

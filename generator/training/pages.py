@@ -15,6 +15,7 @@ from ..errors import PolicyError
 from ..model import Policy
 from ..render import templates as render
 from ..render.markdown import Converter
+from ..render.references import LinkContext, References
 from ..render.urls import href as _href
 from ..render.urls import policy_src, version_src
 from ..settings import Settings
@@ -124,8 +125,8 @@ def target_for(archive: PolicyArchive) -> Target:
 class _Fragments:
     """Guidance, clause bodies and explanations → HTML through the one converter, for many per page."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.md = Converter.for_settings(settings, fragments=True)
+    def __init__(self, settings: Settings, references: References | None = None) -> None:
+        self.md = Converter.for_settings(settings, fragments=True, references=references)
 
     def __call__(self, text: str | None) -> str:
         if not text:
@@ -246,14 +247,14 @@ class TrainingSite:
 
 
 def training_site(settings: Settings, checklists: tuple[Checklist, ...],
-                  archives: dict[str, PolicyArchive]) -> TrainingSite:
+                  archives: dict[str, PolicyArchive], references: References | None = None) -> TrainingSite:
     """The training index, a page and ``checklist.json`` per checklist, and ``index.json``.
 
     Checklists were loaded and validated with the content, before anything was rendered.
     """
     if not checklists:
         return TrainingSite()
-    mdr = _Fragments(settings)
+    mdr = _Fragments(settings, references)
     pages: list[Page] = []
     outputs: list[Output] = []
     targets: dict[str, Target] = {}
@@ -268,9 +269,10 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         source = checklist.source.path if checklist.source else None
         # training/<id>.md is served at training/<id>/ like a folder's index, but sits in
         # the navigation beside the training index rather than in a section of its own.
-        pages.append(Page(f"training/{checklist.id}.md",
-                          checklist_markdown(checklist, target, data, mdr, settings.timezone), source,
-                          {"training": checklist.id}))
+        # References lead to the policies in force, from where the page is served.
+        with mdr.md.linking(LinkContext(here=f"training/{checklist.id}/index.md")):
+            markdown = checklist_markdown(checklist, target, data, mdr, settings.timezone)
+        pages.append(Page(f"training/{checklist.id}.md", markdown, source, {"training": checklist.id}))
         outputs.append(Output(f"training/{checklist.id}/{contract.FILE_NAME}", published.to_bytes()))
         entries.append((checklist, target, data))
     index = {"checklists": [{
