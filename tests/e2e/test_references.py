@@ -104,3 +104,18 @@ def test_policy_check_reports_a_dangling_reference_or_a_relative_link_at_its_lin
                 if body.split("(")[0][:10] in text)
     assert f"content/terms.yaml:{line}: {says}" in result.stderr.replace(str(repo.path) + "/", ""), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_policy_with_no_contact_clause_shows_the_same_contact_on_its_page_as_in_its_pdf(project):
+    """Issue 14, item 7: the page showed no contact, its PDF a "Contact" section."""
+    import pypdf
+
+    _, _, site = project
+    html = (site / "terms" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<h2 id="contact">Contact', html) and "privacy@example.org" in html
+    assert "Privacy Officer" in html
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(site / "terms" / "terms.pdf").pages)
+    assert "Contact" in text and "privacy@example.org" in text and "Privacy Officer" in text
+    # The embedded policy has a contact clause: no second block.
+    seed = (site / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    assert '<h2 id="contact">' not in seed
