@@ -224,6 +224,13 @@ def find_policies(content_dir: str | Path) -> list[Path]:
         p for p in d.glob("*.yml") if p.is_file())
 
 
+def unpublished(content_dir: str | Path) -> list[Path]:
+    """YAML files in sub-folders of the content folder: a policy put there was silently left out."""
+    d = Path(content_dir)
+    return sorted(p for p in d.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")
+                  and p.parent != d and not any(part.startswith(".") for part in p.relative_to(d).parts))
+
+
 def load_all(content_dir: str | Path, warnings: list[ContentError] | None = None) -> list[Policy]:
     """Load every policy in ``content_dir``, reporting all problems of all files together.
 
@@ -233,7 +240,10 @@ def load_all(content_dir: str | Path, warnings: list[ContentError] | None = None
     if not files:
         raise ContentErrors([ContentError("no policy files (*.yaml) found", str(content_dir))])
     policies: list[Policy] = []
-    problems: list[ContentError] = []
+    problems: list[ContentError] = [ContentError(
+        "this file is in a sub-folder of the content folder, so it is not published: policies live "
+        "directly in the content folder (move it up, or out of the content folder)", str(f))
+        for f in unpublished(content_dir)]
     for f in files:
         try:
             policies.append(load_policy(f, warnings))

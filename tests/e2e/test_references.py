@@ -119,3 +119,16 @@ def test_a_policy_with_no_contact_clause_shows_the_same_contact_on_its_page_as_i
     # The embedded policy has a contact clause: no second block.
     seed = (site / "privacy-policy" / "index.html").read_text(encoding="utf-8")
     assert '<h2 id="contact">' not in seed
+
+
+def test_a_policy_in_a_sub_folder_of_content_is_reported_not_silently_left_out(tmp_path):
+    """Issue 14, item 7: sub-folders of content/ were not published, and policy check exited 0."""
+    repo = GitRepo.project(tmp_path / "proj", pdf=False)
+    repo.write("content/hr/leave.yaml", policy_yaml({"one": "Text."}, policy_id="leave", title="Leave"))
+    result = policy_cli(repo.path, "check")
+    assert result.returncode == 1
+    assert "content/hr/leave.yaml: this file is in a sub-folder of the content folder, so it is not published" \
+        in result.stderr.replace(str(repo.path) + "/", "")
+    repo.commit("Leave policy in a folder", V1)
+    built = mkdocs_build(repo.path, tmp_path / "site")
+    assert built.returncode != 0 and "content/hr/leave.yaml" in built.stderr
