@@ -185,7 +185,7 @@ def _seed(settings: Settings) -> list[tuple[PolicyVersion, str]]:
     policies = loader.load_all(settings.content_dir)
     histories = read_all(policies, branch=settings.branch, timezone=settings.timezone,
                          notice_days=settings.notice_days, today=settings.today, cache_dir=settings.cache_dir,
-                         config_file=settings.config_file)
+                         config_file=settings.config_file, history_start=settings.history_start)
     versions = sorted(((v, h.path) for h in histories.values() for v in h.versions),
                       key=lambda vp: (vp[0].posted_at, vp[0].policy.id, vp[0].number))
     return versions
@@ -232,7 +232,7 @@ def verify_ledger(settings: Settings) -> LedgerCheck:
         histories = read_all(loader.load_all(settings.content_dir), branch=settings.branch,
                              timezone=settings.timezone, notice_days=settings.notice_days, today=settings.today,
                              cache_dir=settings.cache_dir, config_file=settings.config_file,
-                             ledger_branch=settings.ledger_branch)
+                             ledger_branch=settings.ledger_branch, history_start=settings.history_start)
         wanted = [v for h in histories.values() for v in h.versions]
         rendered = render_versions(wanted, settings)
         for h in histories.values():

@@ -109,7 +109,7 @@ def _staff_texts(old, new) -> list[tuple[str, str | None, str | None]]:
 def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
             timezone: str = "Pacific/Auckland", notice_days: int = 0,
             today: date | None = None, config_file: Path | None = None,
-            ledger_branch: str | None = None) -> list[PolicyReport]:
+            ledger_branch: str | None = None, history_start: str = "") -> list[PolicyReport]:
     """Compare every policy in ``content_dir`` with its latest published version on ``base``.
 
     Args:
@@ -125,6 +125,7 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
             ``notice_days`` are for the new version).
         ledger_branch: the publication ledger: when the clone has it, what was published
             (numbers, dates, texts, which policies apply) is the ledger's, not ``base``'s history.
+        history_start: only commits after this one are this site's history (``policy init``).
 
     Raises:
         ContentErrors: the edited YAML (or a checklist) is invalid.
@@ -133,7 +134,7 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
     policies = loader.load_all(content_dir)
     checklists = _load_checklists(checklists_dir, policies)
     files = [Path(p.source.path) for p in policies]
-    hist = git_history.read_history(files, base)
+    hist = git_history.read_history(files, base, start=history_start)
     day = build_day(today, timezone)
     rules = PublicationRules.for_config(hist.root, config_file, timezone, notice_days)
     book = ledger_store.read(hist.root, ledger_branch) if ledger_branch else None

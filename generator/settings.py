@@ -25,6 +25,9 @@ class Settings:
     branch: str = "main"
     ledger_branch: str = "policy-ledger"
     """Where ``policy publish`` records every posted version (``history/ledger.py``)."""
+    history_start: str = ""
+    """A commit: the site's history begins after it (``policy init`` sets it, so that nothing
+    posted before, in the repository this site started from, is published as this site's)."""
     timezone: str = DEFAULT_TIMEZONE
     notice_days: int = 0
     site_name: str = "Policies"

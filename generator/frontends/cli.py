@@ -272,6 +272,34 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
+@main.command("init")
+@click.option("--organisation", required=True, help="The organisation's name, as the policies give it.")
+@click.option("--site-url", required=True, help="Where the site will be published: https://example.org/policies/")
+@click.option("--timezone", required=True, help="IANA time zone in which postings become effective dates.")
+@click.option("--language", default="en", show_default=True, help="Language tag of the first policy (en-NZ, mi…).")
+@click.option("--policy-id", default="privacy-policy", show_default=True, help="Id (and file name) of the first policy.")
+@click.option("--title", "policy_title", default="Privacy Policy", show_default=True, help="Its title.")
+@click.option("--contact-email", required=True, help="Whom readers write to about it.")
+@click.option("--jurisdiction", default="New Zealand", show_default=True)
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="The project folder (where mkdocs.yml is).")
+def init_command(organisation: str, site_url: str, timezone: str, language: str, policy_id: str,
+                 policy_title: str, contact_email: str, jurisdiction: str, root: Path) -> None:
+    """Start your organisation's own site from this repository: nothing of the embedded
+    company's text or history is published as yours. Commit and merge the result: that
+    merge is your version 1."""
+    from .init import Organisation, init
+
+    try:
+        done = init(root, Organisation(organisation, site_url, timezone, language, policy_id, policy_title,
+                                       contact_email, jurisdiction))
+    except PolicyError as e:
+        fail(e)
+    for line in done:
+        click.echo(line)
+    click.echo("Next: write your policy, run 'make check', commit, and merge into main.")
+
+
 @main.command("publish")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("mkdocs.yml"), show_default=True,

@@ -29,6 +29,8 @@ class PolicyConfig(base.Config):
     branch = c.Type(str, default="main")
     """Publishing branch whose first-parent history defines the versions."""
     ledger_branch = c.Type(str, default="policy-ledger")
+    history_start = c.Type(str, default="")
+    """A commit after which this site's history begins (set by ``policy init``)."""
     """Branch of the publication ledger (``policy publish`` appends to it; builds read it)."""
 
     timezone = c.Type(str, default="Pacific/Auckland")

@@ -40,6 +40,7 @@ def settings_from(config: MkDocsConfig, plugin_config: PolicyConfig) -> Settings
         checklists_dir=Path(checklists) if checklists else None,
         branch=plugin_config.branch,
         ledger_branch=plugin_config.ledger_branch,
+        history_start=plugin_config.history_start,
         timezone=plugin_config.timezone,
         notice_days=plugin_config.notice_days,
         site_name=config.site_name,

@@ -181,7 +181,8 @@ def set_source_date_epoch(path: str | Path) -> str | None:
     return str(stamp)
 
 
-def read_history(files: Iterable[str | Path], branch: str = "main", *, prefetch: bool = True) -> History:
+def read_history(files: Iterable[str | Path], branch: str = "main", *, prefetch: bool = True,
+                 start: str = "") -> History:
     """Read the first-parent history of ``files`` on ``branch``, with every blob it needs.
 
     One ``git log`` lists the commits, following renames; one ``git cat-file --batch``
@@ -191,6 +192,7 @@ def read_history(files: Iterable[str | Path], branch: str = "main", *, prefetch:
         files: the policy files as they are in the working tree (absolute or relative paths).
         branch: the publishing branch.
         prefetch: read every blob now (else on first access, or by ``history.blobs.prefetch``).
+        start: a commit; only commits after it count (``history_start``, set by ``policy init``).
 
     Raises:
         HistoryError: not a repository, a shallow clone, a missing branch.
@@ -206,7 +208,9 @@ def read_history(files: Iterable[str | Path], branch: str = "main", *, prefetch:
     ref = resolve_branch(root, branch)
     wanted = {f.relative_to(root).as_posix(): f for f in files}
     history = History(root, ref)
-    commits = _log(root, ref)
+    if start and git(["cat-file", "-e", f"{start}^{{commit}}"], root, check=False).returncode != 0:
+        raise HistoryError(f"history_start {start!r} is not a commit of this repository")
+    commits = _log(root, f"{start}..{ref}" if start else ref)
     for path in wanted:
         history.revisions[path] = _follow(path, commits)
     missing = [p for p, revs in history.revisions.items() if not revs]

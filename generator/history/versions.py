@@ -278,7 +278,7 @@ def _statuses(versions: list[PolicyVersion], today: date) -> list[PolicyVersion]
 def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str = "Pacific/Auckland",
              notice_days: int = 0, today: date | None = None,
              cache_dir: Path | None = None, config_file: Path | None = None,
-             ledger_branch: str | None = None) -> dict[str, PolicyHistory]:
+             ledger_branch: str | None = None, history_start: str = "") -> dict[str, PolicyHistory]:
     """The history of every policy (loaded from the working tree), read from git in one pass.
 
     With ``cache_dir``, what each blob holds is remembered in ``cache_dir/history.json``
@@ -297,7 +297,7 @@ def read_all(policies: Iterable[Policy], *, branch: str = "main", timezone: str 
         book = ledger_store.read(root, ledger_branch)
         if book.ref is not None:
             return _read_ledger(policies, files, book, branch, build_day(today, timezone))
-    hist = git_history.read_history(files, branch, prefetch=False)
+    hist = git_history.read_history(files, branch, prefetch=False, start=history_start)
     day = build_day(today, timezone)
     cache = BlobCache.in_dir(cache_dir)
     rules = PublicationRules.for_config(hist.root, config_file, timezone, notice_days)
@@ -359,4 +359,4 @@ def read_for(settings: Settings, policies: Iterable[Policy]) -> dict[str, Policy
     return read_all(policies, branch=settings.branch, timezone=settings.timezone,
                     notice_days=settings.notice_days, today=settings.today,
                     cache_dir=settings.cache_dir, config_file=settings.config_file,
-                    ledger_branch=settings.ledger_branch)
+                    ledger_branch=settings.ledger_branch, history_start=settings.history_start)
