@@ -277,7 +277,8 @@ if __name__ == "__main__":  # pragma: no cover
 @click.option("--site-url", required=True, help="Where the site will be published: https://example.org/policies/")
 @click.option("--timezone", required=True, help="IANA time zone in which postings become effective dates.")
 @click.option("--language", default="en", show_default=True, help="Language tag of the first policy (en-NZ, mi…).")
-@click.option("--policy-id", default="privacy-policy", show_default=True, help="Id (and file name) of the first policy.")
+@click.option("--policy-id", default="privacy-policy", show_default=True,
+              help="Id (and file name) of the first policy.")
 @click.option("--title", "policy_title", default="Privacy Policy", show_default=True, help="Its title.")
 @click.option("--contact-email", required=True, help="Whom readers write to about it.")
 @click.option("--jurisdiction", default="New Zealand", show_default=True)
