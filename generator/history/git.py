@@ -190,9 +190,8 @@ def read_history(files: Iterable[str | Path], branch: str = "main", *, prefetch:
 
     Args:
         files: the policy files as they are in the working tree (absolute or relative paths).
-        branch: the publishing branch.
+        branch: the publishing branch; only its commits after ``start`` count (``history_start``).
         prefetch: read every blob now (else on first access, or by ``history.blobs.prefetch``).
-        start: a commit; only commits after it count (``history_start``, set by ``policy init``).
 
     Raises:
         HistoryError: not a repository, a shallow clone, a missing branch.
@@ -208,16 +207,13 @@ def read_history(files: Iterable[str | Path], branch: str = "main", *, prefetch:
     ref = resolve_branch(root, branch)
     wanted = {f.relative_to(root).as_posix(): f for f in files}
     history = History(root, ref)
-    if start and git(["cat-file", "-e", f"{start}^{{commit}}"], root, check=False).returncode != 0:
-        raise HistoryError(f"history_start {start!r} is not a commit of this repository")
-    commits = _log(root, f"{start}..{ref}" if start else ref)
+    commits = _log(root, f"{start}..{ref}" if start else ref)  # git names a start that is no commit
     for path in wanted:
         history.revisions[path] = _follow(path, commits)
     missing = [p for p, revs in history.revisions.items() if not revs]
     if missing:  # a branch may add a policy that the publishing branch lacks
         history.in_head = _in_head(root, missing)
-    blobs = Blobs(root)
-    history.blobs = blobs
+    history.blobs = blobs = Blobs(root)
     if prefetch:
         try:
             blobs.prefetch(r.blob for revs in history.revisions.values() for r in revs)
