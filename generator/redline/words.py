@@ -15,13 +15,14 @@ _TOKEN = re.compile(
     r"\[[^\]\n]*\]\([^)\s]*\)"          # [text](url)
     r"|`[^`\n]+`"                        # `code`
     r"|<(?:https?://|mailto:)[^>\s]+>"   # <https://…>
+    r"|<[^>\s@<]+@[^>\s@<]+>"           # <name@example.org>
     r"|\n"
     r"|[^\S\n]+"
     r"|\w+(?:['’\-]\w+)*"
     r"|[^\w\s]"
 )
 _BLOCK_MARKER = re.compile(r"^(?:[ \t]*(?:[-*+]|\d+[.)])[ \t]+|[ \t]*>[ \t]?|#{1,6}[ \t]+)")
-_RAW = re.compile(r"^(?:\[[^\]\n]*\]\([^)\s]*\)|`[^`\n]+`|<(?:https?://|mailto:)[^>\s]+>)$")
+_RAW = re.compile(r"^(?:\[[^\]\n]*\]\([^)\s]*\)|`[^`\n]+`|<(?:https?://|mailto:)[^>\s]+>|<[^>\s@<]+@[^>\s@<]+>)$")
 _LINK = re.compile(r"\[(?P<text>[^\]\n]*)\](?P<target>\([^)\s]*\))\Z")
 
 LABELS = {"ins": "inserted", "del": "deleted"}

@@ -416,3 +416,20 @@ def test_golden_changes_page_for_every_kind_of_change():
     assert_golden("redline-changes.html", html(md))
     assert_golden("redline-github.md", changes_markdown(
         d, old_label="version 1", new_label="this change", for_site=False, heading_level=3))
+
+
+def test_an_email_autolink_stays_a_link_in_the_redline():
+    """Issue 14, item 7: "<privacy@example.org>" showed as literal &lt;…&gt; text in the redline."""
+    import html as html_lib
+    import re as re_lib
+
+    from generator.redline.words import word_diff_html
+    from generator.render.markdown import Converter
+
+    md = word_diff_html("Write to <privacy@example.org> for help.", "Write to <privacy@example.org> for any help.")
+    out = str(Converter()(md))
+    assert "&lt;privacy" not in out and "&amp;lt;" not in out
+    link = re_lib.search(r'<a href="([^"]+)">(.*?)</a>', out)
+    assert link and html_lib.unescape(link.group(1)) == "mailto:privacy@example.org"
+    assert html_lib.unescape(re_lib.sub(r"<[^>]+>", "", link.group(2))) == "privacy@example.org"
+    assert "<ins" in out and "any" in out
