@@ -10,11 +10,10 @@ from .history.versions import read_for
 from .render import templates as render
 from .render.markdown import Converter
 from .render.references import References
-from .render.urls import policy_src
 from .settings import Settings
 from .site import feed
 from .site import versions_json
-from .site.pages import build_archive, moved_pages, policy_pages, versions_file
+from .site.pages import build_archive, home_entry, in_order, moved_pages, policy_pages, versions_file
 from .site.structure import Output, Page, PdfStats, SiteModel
 from .training.pages import training_site
 
@@ -74,11 +73,9 @@ def gather(settings: Settings) -> SiteModel:
             outputs.append(Output(f"{pid}/feed.xml", atom))
         for old in histories[policy.id].previous_ids:
             outputs.extend(Output(path, data) for path, data in moved_pages(archive, old))
-        gone = histories[policy.id].withdrawn_on
-        entries.append({"title": policy.title, "url": policy_src(policy.id),
-                        "line": f"{policy.organisation} · {policy.jurisdiction}"
-                                + (f" · withdrawn {render.long_date(gone)}" if gone else "")})
-    pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name, entries=entries)))
+        entries.append(home_entry(archive))
+    pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name,
+                                                   entries=in_order(entries, settings.policy_order))))
     training = training_site(settings, checklists, archives, references)
     return SiteModel(settings, policies, checklists, archives, pdfs, stats,
                      tuple(pages) + training.pages, tuple(outputs) + training.outputs, notes)

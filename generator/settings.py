@@ -25,6 +25,8 @@ class Settings:
     branch: str = "main"
     ledger_branch: str = "policy-ledger"
     """Where ``policy publish`` records every posted version (``history/ledger.py``)."""
+    policy_order: tuple[str, ...] = ()
+    """Policy ids in the order the home page and navigation list them (the rest follow by title)."""
     history_start: str = ""
     """A commit: the site's history begins after it (``policy init`` sets it, so that nothing
     posted before, in the repository this site started from, is published as this site's)."""

@@ -67,3 +67,15 @@ def policy_sections_named(nav, policies: dict[str, tuple[str, str]]):
 
     visit(nav.items)
     return renamed
+
+
+def policies_in_order(nav, ranks: dict[str, int]) -> None:
+    """Put the top-level sections of policies (``policy page src -> rank``) in the owner's order,
+    in the places the policies held; everything else stays where it is."""
+    def src(item) -> str | None:
+        first = item.children[0] if getattr(item, "children", None) else item
+        return getattr(getattr(first, "file", None), "src_uri", None)
+    places = [i for i, item in enumerate(nav.items) if src(item) in ranks]
+    ordered = sorted((nav.items[i] for i in places), key=lambda item: ranks[src(item)])
+    for i, item in zip(places, ordered):
+        nav.items[i] = item

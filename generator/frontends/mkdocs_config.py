@@ -29,6 +29,8 @@ class PolicyConfig(base.Config):
     branch = c.Type(str, default="main")
     """Publishing branch whose first-parent history defines the versions."""
     ledger_branch = c.Type(str, default="policy-ledger")
+    order = c.ListOfItems(c.Type(str), default=[])
+    """Policy ids in the order the home page and navigation list them."""
     history_start = c.Type(str, default="")
     """A commit after which this site's history begins (set by ``policy init``)."""
     """Branch of the publication ledger (``policy publish`` appends to it; builds read it)."""

@@ -19,6 +19,7 @@ from ..settings import Settings
 from ..site import csp
 from ..site.complete import BUILD_COMPLETE, BUILD_COMPLETE_DATA
 from ..render.urls import policy_src, versions_src
+from ..site.pages import in_order
 from ..site.structure import SiteModel
 from . import material
 from .mkdocs_config import PolicyConfig
@@ -41,6 +42,7 @@ def settings_from(config: MkDocsConfig, plugin_config: PolicyConfig) -> Settings
         branch=plugin_config.branch,
         ledger_branch=plugin_config.ledger_branch,
         history_start=plugin_config.history_start,
+        policy_order=tuple(plugin_config.order),
         timezone=plugin_config.timezone,
         notice_days=plugin_config.notice_days,
         site_name=config.site_name,
@@ -123,6 +125,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         policies = {policy_src(p.id): (html.escape(p.title, quote=False), versions_src(p.id))
                     for p in self.site.policies}
         self.nav_renamed = set(material.policy_sections_named(nav, policies))
+        listed = in_order([{"id": p.id, "title": p.title} for p in self.site.policies],
+                          self.site.settings.policy_order)
+        material.policies_in_order(nav, {policy_src(e["id"]): i for i, e in enumerate(listed)})
         return nav
 
     def on_page_context(self, context, *, page, config, nav):

@@ -58,6 +58,7 @@ def settings_from_config_file(config_file: Path, **overrides: Any) -> Settings:
         branch=plugin.get("branch", "main"),
         ledger_branch=plugin.get("ledger_branch", "policy-ledger"),
         history_start=str(plugin.get("history_start") or ""),
+        policy_order=tuple(str(x) for x in plugin.get("order") or ()),
         timezone=timezone,
         notice_days=notice_days,
         site_name=raw.get("site_name", "Policies"),

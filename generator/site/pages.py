@@ -281,6 +281,32 @@ def moved_pages(archive: PolicyArchive, old: str) -> list[tuple[str, bytes]]:
     return out
 
 
+def home_entry(archive: PolicyArchive) -> dict[str, Any]:
+    """What the home page (the policy centre) says of one policy: links made from ``index.md``."""
+    h, pid = archive.history, archive.policy.id
+    shown = h.shown
+    entry: dict[str, Any] = {"id": pid, "title": archive.policy.title, "url": policy_src(pid),
+                             "line": f"{archive.policy.organisation} · {archive.policy.jurisdiction}",
+                             "versions": versions_src(pid), "feed": f"{pid}/feed.xml",
+                             "withdrawn": render.long_date(h.withdrawn_on) if h.withdrawn_on else "",
+                             "in_force": None, "scheduled": []}
+    if shown is not None and not shown.is_draft:
+        pdf = archive.links[shown.number].pdf
+        entry["in_force"] = {"number": shown.number, "status": shown.status,
+                             "effective": render.long_date(shown.effective_date),
+                             "pdf": (pdf.path, human_size(pdf.size)) if pdf else None}
+    for v in h.scheduled:
+        entry["scheduled"].append({"number": v.number, "effective": render.long_date(v.effective_date),
+                                   "changes": version_src(v, changes=True)})
+    return entry
+
+
+def in_order(entries: list[dict[str, Any]], order: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The site owner's order (the plugin's ``order`` of policy ids), then the rest by title."""
+    rank = {pid: i for i, pid in enumerate(order)}
+    return sorted(entries, key=lambda e: (rank.get(e["id"], len(rank)), e["title"].casefold()))
+
+
 def human_size(size: int) -> str:
     """``52 KB``: how big a download is, for the link to it."""
     if size < 1024:

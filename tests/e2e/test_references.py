@@ -132,3 +132,30 @@ def test_a_policy_in_a_sub_folder_of_content_is_reported_not_silently_left_out(t
     repo.commit("Leave policy in a folder", V1)
     built = mkdocs_build(repo.path, tmp_path / "site")
     assert built.returncode != 0 and "content/hr/leave.yaml" in built.stderr
+
+
+def test_the_home_page_is_the_policy_centre_in_the_owners_order(project, tmp_path):
+    """Issue 14, item 7: the home page listed titles in file-name order, with nothing else."""
+    base, repo, site = project
+    home = (site / "index.html").read_text(encoding="utf-8")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", home))
+    assert text.index("Privacy Policy") < text.index("Terms of Use")  # by title when no order is set
+    assert "Version 2, in force since 1 June 2026." in text and "Version 1, in force since 2 March 2026." in text
+    assert 'href="privacy-policy/privacy-policy.pdf"' not in home  # each version's own PDF, by its address
+    assert 'href="privacy-policy/v/2/privacy-policy-v2.pdf" download' in home
+    assert 'href="terms/feed.xml" type="application/atom+xml"' in home and 'href="terms/versions/"' in home
+    # The owner's order: terms first, on the home page and in the navigation.
+    config = repo.path / "mkdocs.yml"
+    saved = config.read_text(encoding="utf-8")
+    try:
+        config.write_text(saved.replace("  - policy:\n", "  - policy:\n      order: [terms, privacy-policy]\n"),
+                          encoding="utf-8")
+        result = mkdocs_build(repo.path, tmp_path / "site", today="2026-06-10")
+    finally:
+        config.write_text(saved, encoding="utf-8")
+    assert result.returncode == 0, result.stderr
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    body = home[home.index('<article'):]
+    assert body.index("Terms of Use") < body.index("Privacy Policy")
+    nav = home[home.index('<nav class="md-nav md-nav--primary"'):]
+    assert nav.index("Terms of Use") < nav.index("Privacy Policy")

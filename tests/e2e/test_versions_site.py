@@ -287,6 +287,11 @@ def test_scheduled_version_switches_over_on_its_date_without_a_commit(tmp_path):
     v2 = _text(before, "privacy-policy/v/2/index.html")
     assert "Version 2 Scheduled Takes effect on 19 March 2026" in v2
     assert "Version 2 takes effect on 19 March 2026. Until then version 1 is in force." in v2
+    # The policy centre says so too (issue 14, item 7).
+    home = _text(before, "index.html")
+    assert "Version 1, in force since 15 March 2026." in home
+    assert "Version 2 takes effect on 19 March 2026: what changes." in home
+    assert 'href="privacy-policy/v/2/changes/">what changes</a>' in _html(before, "index.html")
 
     _build_ok(repo.path, after, "2026-03-19")
     assert [(v["version"], v["status"], v["superseded_on"]) for v in _versions(after)] == [
