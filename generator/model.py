@@ -114,6 +114,10 @@ class Policy:
     schema_version: int = 1
     previous_ids: tuple[str, ...] = ()
     """Ids this policy was published under before: its history continues them (not public text)."""
+    timezone: str | None = None
+    """This policy's time zone for effective dates and times shown (``None``: the site's; not public text)."""
+    notice_days: int | None = None
+    """Days from posting to taking effect (``None``: the site's; not public text)."""
 
     def walk(self) -> Iterator[tuple[str, Clause, int]]:
         """Yield ``(number, clause, depth)`` for every clause in reading order."""

@@ -161,12 +161,15 @@ def _plan(settings: Settings, root: Path, book: Ledger) -> tuple[list[Entry], di
         if own and own[-1].kind == "version" and own[-1].text_sha256 == sha:
             continue
         number = len(history) + 1
-        effective = posted.astimezone(day_zone).date() + timedelta(days=settings.notice_days)
+        # The policy's own rules, when its file sets them, beat the site's.
+        own_zone = policy.timezone or settings.timezone
+        notice = policy.notice_days if policy.notice_days is not None else settings.notice_days
+        effective = posted.astimezone(zone(own_zone)).date() + timedelta(days=notice)
         version = PolicyVersion(number, policy, tip, posted, effective, "in-force", text_sha256=sha,
-                                posted_zone=settings.timezone)
+                                posted_zone=own_zone)
         add(kind="version", policy=pid, version=number, title=policy.title, posted_at=posted,
             effective_date=effective, commit=tip, path=path, text_sha256=sha,
-            pdf_sha256=_pdf_sha256(version, settings), posted_zone=settings.timezone, note=note)
+            pdf_sha256=_pdf_sha256(version, settings), posted_zone=own_zone, note=note)
         texts[sha] = ledger_store.text_bytes(policy)
     for pid in dict.fromkeys(e.policy for e in entries):
         last = [e for e in entries if e.policy == pid][-1]

@@ -158,7 +158,9 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
         impact = training_impact(old_training if old_training is not None else old, policy, checklists, diff=d)
         reports.append(PolicyReport(policy, rel, published, d, impact,
                                     (published.number + 1) if published else 1,
-                                    notice_days, timezone, hist.ref,
+                                    # The edited policy's own rules, when it sets them, are the new version's.
+                                    policy.notice_days if policy.notice_days is not None else notice_days,
+                                    policy.timezone or timezone, hist.ref,
                                     staff_changes(old_training if old_training is not None else old, policy)))
     return reports
 

@@ -178,7 +178,7 @@ def _to_policy(p: PolicyIn, doc: SourceDoc) -> Policy:
     contact = Contact(p.contact.role, tuple(p.contact.postal_address), p.contact.email, p.contact.phone)
     clauses = tuple(_to_clause(c, doc, ("clauses", i)) for i, c in enumerate(p.clauses))
     return Policy(p.id, p.title, p.organisation, p.jurisdiction, p.language, contact, clauses,
-                  _src(doc, ()), p.schema_version, tuple(p.previous_ids))
+                  _src(doc, ()), p.schema_version, tuple(p.previous_ids), p.timezone, p.notice_days)
 
 
 def _to_clause(c: ClauseIn, doc: SourceDoc, loc: tuple) -> Clause:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Literal, Union
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 SCHEMA_VERSION = 1
 """Version of the content schema written by this release (see :mod:`generator.migrate`)."""
@@ -101,6 +102,25 @@ class PolicyIn(_Strict):
         default_factory=list,
         description="Ids this policy was published under before. Its versions continue their history, and "
                     "their addresses lead here; without it, changing the id withdraws the old policy.")
+    timezone: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$")] | None = Field(
+        default=None,
+        description="IANA time zone in which this policy's postings become effective dates and its times are "
+                    "shown, e.g. Europe/London (default: the site's). Each version keeps the zone it was "
+                    "posted under.")
+    notice_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
+        default=None,
+        description="Days from posting to taking effect for this policy (default: the site's).")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{value!r} is not an IANA time zone (like Pacific/Auckland or "
+                                 "Europe/London)") from None
+        return value
 
 
 def json_schema() -> dict:

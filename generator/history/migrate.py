@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any, Callable, Mapping
 
 import yaml
@@ -100,8 +101,9 @@ def read_policy(raw: bytes, path: str, *, migrations: Mapping[int, Migration] = 
 
 
 _TOP_KEYS = frozenset({"schema_version", "id", "title", "organisation", "jurisdiction", "language",
-                       "contact", "clauses", "previous_ids"})
-"""The public fields, and ``previous_ids`` (not public text, but it says whose history a policy continues)."""
+                       "contact", "clauses", "previous_ids", "timezone", "notice_days"})
+"""The public fields, ``previous_ids`` (not public text, but it says whose history a policy continues),
+and the publication rules a version was posted under (``timezone``, ``notice_days``)."""
 _CLAUSE_KEYS = frozenset({"id", "title", "body", "summary", "contact", "clauses"})
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
@@ -198,7 +200,21 @@ def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VE
         schema_version=data.get("schema_version", target),
         previous_ids=tuple(i for i in (data.get("previous_ids") or ()) if isinstance(i, str))
         if isinstance(data.get("previous_ids"), list) else (),
+        timezone=_zone(data.get("timezone")),
+        notice_days=data["notice_days"] if isinstance(data.get("notice_days"), int)
+        and not isinstance(data.get("notice_days"), bool) and 0 <= data["notice_days"] <= 3650 else None,
     )
+
+
+def _zone(value: Any) -> str | None:
+    """A version's own time zone, if it names one this machine knows (else the site's applies)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return value
 
 
 def _text(value: Any) -> str | None:
@@ -268,7 +284,10 @@ def policy_data(policy: Policy) -> dict[str, Any]:
     for name in ("email", "phone"):
         if getattr(policy.contact, name) is not None:
             contact[name] = getattr(policy.contact, name)
-    return {"schema_version": policy.schema_version, "id": policy.id, "title": policy.title,
-            "organisation": policy.organisation, "jurisdiction": policy.jurisdiction,
-            "language": policy.language, "contact": contact,
-            "clauses": [clause(c) for c in policy.clauses]}
+    out = {"schema_version": policy.schema_version, "id": policy.id, "title": policy.title,
+           "organisation": policy.organisation, "jurisdiction": policy.jurisdiction,
+           "language": policy.language, "contact": contact,
+           "clauses": [clause(c) for c in policy.clauses]}
+    # The rules this text was first posted under, when the policy set its own.
+    out.update({k: getattr(policy, k) for k in ("timezone", "notice_days") if getattr(policy, k) is not None})
+    return out
