@@ -239,18 +239,32 @@ def load_all(content_dir: str | Path, warnings: list[ContentError] | None = None
     files = find_policies(content_dir)
     if not files:
         raise ContentErrors([ContentError("no policy files (*.yaml) found", str(content_dir))])
-    policies: list[Policy] = []
     problems: list[ContentError] = [ContentError(
         "this file is in a sub-folder of the content folder, so it is not published: policies live "
         "directly in the content folder (move it up, or out of the content folder)", str(f))
         for f in unpublished(content_dir)]
+    parsed: list[tuple[Policy, SourceDoc]] = []
+    per_file: list[list[ContentError]] = []
     for f in files:
+        found: list[ContentError] = []
+        per_file.append(found)
         try:
-            policies.append(load_policy(f, warnings))
+            doc = yamlsource.read(f)
+            parsed.append((policy_from_doc(doc), doc))
         except ContentErrors as e:
-            problems.extend(e.errors)
+            found.extend(e.errors)
         except ContentError as e:
-            problems.append(e)
+            found.append(e)
+    # A policy: reference must name a policy of this site and a clause it has: checked when
+    # every file could be read (else one that could not would seem missing).
+    known = {p.id: {c.id for _, c, _ in p.walk()} for p, _ in parsed} if len(parsed) == len(files) else None
+    checked = iter(parsed)
+    for found in per_file:
+        if not found:
+            policy, doc = next(checked)
+            safety.sort_into(doc, safety.policy_findings(policy, doc, known), found, warnings)
+        problems.extend(found)
+    policies = [p for p, _ in parsed]
     seen: dict[str, Policy] = {}
     for p in policies:
         if p.id in seen:
@@ -258,24 +272,6 @@ def load_all(content_dir: str | Path, warnings: list[ContentError] | None = None
                 f"duplicate policy id '{p.id}' (also in {seen[p.id].source.path})",
                 p.source.path, p.source.line))
         seen[p.id] = p
-    if not problems:
-        problems.extend(_dangling_references(policies))
     if problems:
         raise ContentErrors(problems)
     return policies
-
-
-def _dangling_references(policies: list[Policy]) -> list[ContentError]:
-    """A ``policy:`` reference must name a policy of this site, and a clause it has."""
-    known = {p.id: {c.id for _, c, _ in p.walk()} for p in policies}
-    errors: list[ContentError] = []
-    for p in policies:
-        if p.source is None or "policy:" not in p.canonical_text() + _staff_text(p):
-            continue
-        doc = yamlsource.read(p.source.path)
-        safety.sort_into(doc, safety.reference_findings(p, doc, known), errors, None)
-    return errors
-
-
-def _staff_text(policy: Policy) -> str:
-    return " ".join(str(c.training) for _, c, _ in policy.walk() if c.training is not None)

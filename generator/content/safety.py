@@ -11,12 +11,13 @@ Markdown writes every element a policy uses.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from ..errors import ContentError
 from ..model import Clause, Policy
 from . import limits
 from .limits import Finding
+from .schema import SLUG_PATTERN
 from .yamlsource import SourceDoc
 
 HTML_ELEMENTS = frozenset("""
@@ -41,17 +42,24 @@ _ATTR = re.compile(r"""([^\s=#.][^\s=]*)=(?:"[^"]*"|'[^']*'|\S+)""")
 _LINK_URL = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S+)", re.MULTILINE)
 _UNSAFE_SCHEME = re.compile(r"^\s*(?:javascript|vbscript|data|file):", re.IGNORECASE)
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-REFERENCE = re.compile(r"^policy:([a-z0-9]+(?:-[a-z0-9]+)*)(?:#([A-Za-z0-9_-]+))?$")
+_ID = SLUG_PATTERN.removeprefix("^").removesuffix("$")
+REFERENCE_TEXT = rf"policy:{_ID}(?:#[A-Za-z0-9_-]+)?"
 """A reference to another policy or one of its clauses (resolved per rendering: render/references.py)."""
-_REFERENCE_IN_TEXT = re.compile(r"\]\(\s*<?(policy:[^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(policy:\S+?)>?\s*$",
-                                re.MULTILINE)
+REFERENCE = re.compile(rf"^policy:({_ID})(?:#([A-Za-z0-9_-]+))?$")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _EMPHASIS_NAME = re.compile(r"(?<![\w\\*])_(?=\S)([^_|\n]*?\S)_(?!\w)")
 _LETTERED = re.compile(r"^[ \t]*\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})\)[ \t]+\S")
 
 
-def findings(text: str | None) -> list[Finding]:
-    """Every raw-HTML, unsafe-link, limit and trap finding in one Markdown text."""
+Known = Mapping[str, set[str]]
+"""Policy id -> its clause ids: what a ``policy:`` reference may name."""
+
+
+def findings(text: str | None, known: Known | None = None) -> list[Finding]:
+    """Every raw-HTML, unsafe-link, limit and trap finding in one Markdown text.
+
+    With ``known``, a ``policy:`` reference that names no policy or clause in it is an error too.
+    """
     if not text:
         return []
     out = limits.problems(text)
@@ -66,7 +74,7 @@ def findings(text: str | None) -> list[Finding]:
             continue
         if fenced or line.startswith(("    ", "\t")) and not _in_list(lines, n):
             continue
-        for f in _line_findings(n, line):
+        for f in _line_findings(n, line, known):
             if f.message not in said:
                 said.add(f.message)
                 out.append(f)
@@ -86,7 +94,7 @@ def _in_list(lines: list[str], n: int) -> bool:
     return False
 
 
-def _line_findings(n: int, line: str) -> Iterator[Finding]:
+def _line_findings(n: int, line: str, known: Known | None = None) -> Iterator[Finding]:
     if ALLOWED_COMMENT.match(line):
         return
     text = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
@@ -116,9 +124,10 @@ def _line_findings(n: int, line: str) -> Iterator[Finding]:
         if _UNSAFE_SCHEME.match(url):
             yield Finding(n, True, f"link to '{url.split(':')[0]}:' is not allowed: links go to web "
                                    "pages (https://…), email (mailto:…) or this site")
-        elif url.startswith("policy:") and not REFERENCE.match(url):
-            yield Finding(n, True, f"'{url}' is not a reference: write policy:<policy id> or "
-                                   "policy:<policy id>#<clause id>")
+        elif url.startswith("policy:"):
+            problem = reference_problem(url, known)
+            if problem:
+                yield Finding(n, True, problem)
         elif url and not _SCHEME.match(url) and not url.startswith("#"):
             # It worked on the page in force only: archived pages and redlines sit deeper, and in
             # a PDF it became a path on the machine that built it (so the PDF's bytes differed).
@@ -131,54 +140,61 @@ def _line_findings(n: int, line: str) -> Iterator[Finding]:
                                     f"underscores: write \\_{m.group(1)}\\_ or a code span (`_{m.group(1)}_`)")
 
 
+def reference_problem(url: str, known: Known | None) -> str | None:
+    """Why a ``policy:`` link is wrong: not a reference, or (with ``known``) naming nothing there."""
+    found = REFERENCE.match(url)
+    if not found:
+        return f"'{url}' is not a reference: write policy:<policy id> or policy:<policy id>#<clause id>"
+    pid, clause = found.group(1), found.group(2)
+    if known is None:
+        return None
+    if pid not in known:
+        return f"'{url}' names no policy: there is no policy with id '{pid}'"
+    if clause and clause not in known[pid]:
+        return f"'{url}' names no clause: policy '{pid}' has no clause '{clause}'"
+    return None
+
+
+def _plain_references(text: str, known: Known) -> list[Finding]:
+    """A plain-text field's links still render: its references must name something (as written)."""
+    out = []
+    for n, line in enumerate(text.split("\n")):
+        for m in _LINK_URL.finditer(line):
+            url = m.group(1) or m.group(2) or ""
+            if url.startswith("policy:") and REFERENCE.match(url):
+                problem = reference_problem(url, known)
+                if problem:
+                    out.append(Finding(n, True, problem))
+    return out
+
+
 # -- a whole policy ------------------------------------------------------------------------
 
 
-def policy_findings(policy: Policy, doc: SourceDoc) -> list[tuple[int, Finding]]:
+def policy_findings(policy: Policy, doc: SourceDoc, known: Known | None = None) -> list[tuple[int, Finding]]:
     """``(file line, finding)`` for every Markdown text of ``policy``, public and staff-only, in file order.
 
     Titles and summaries are plain text, escaped wherever they are shown: "<b>" in one is
     shown as written, so only the renderer limits apply to a summary (it is still
-    converted, for its line breaks).
+    converted, for its line breaks). With ``known``, ``policy:`` references are checked against it.
     """
-    return sorted(_clauses(policy.clauses, doc, ("clauses",)), key=lambda x: x[0])
+    return sorted(_clauses(policy.clauses, doc, ("clauses",), known), key=lambda x: x[0])
 
 
-def _clauses(clauses: tuple[Clause, ...], doc: SourceDoc, base: tuple, check=None) -> list[tuple[int, Finding]]:
-    check = check or located
+def _clauses(clauses: tuple[Clause, ...], doc: SourceDoc, base: tuple,
+             known: Known | None) -> list[tuple[int, Finding]]:
     out: list[tuple[int, Finding]] = []
     for i, clause in enumerate(clauses):
         loc = base + (i,)
-        out.extend(check(doc, loc + ("summary",), clause.summary, plain=True))
-        out.extend(check(doc, loc + ("body",), clause.body))
+        out.extend(located(doc, loc + ("summary",), clause.summary, plain=True, known=known))
+        out.extend(located(doc, loc + ("body",), clause.body, known=known))
         if clause.training is not None:
-            out.extend(check(doc, loc + ("training", "guidance"), clause.training.guidance))
+            out.extend(located(doc, loc + ("training", "guidance"), clause.training.guidance, known=known))
             for j, q in enumerate(clause.training.questions):
-                out.extend(check(doc, loc + ("training", "questions", j, "explanation"), q.explanation))
-        out.extend(_clauses(clause.clauses, doc, loc + ("clauses",), check))
+                out.extend(located(doc, loc + ("training", "questions", j, "explanation"), q.explanation,
+                                   known=known))
+        out.extend(_clauses(clause.clauses, doc, loc + ("clauses",), known))
     return out
-
-
-def reference_findings(policy: Policy, doc: SourceDoc, known: dict[str, set[str]]) -> list[tuple[int, Finding]]:
-    """``(file line, finding)`` for each ``policy:`` reference that names no policy or clause in ``known``."""
-    def check(doc: SourceDoc, loc: tuple, text: str | None, *, plain: bool = False) -> list[tuple[int, Finding]]:
-        out = []
-        for n, line in enumerate((text or "").split("\n")):
-            for m in _REFERENCE_IN_TEXT.finditer(line):
-                ref = m.group(1) or m.group(2)
-                found = REFERENCE.match(ref)
-                if not found:
-                    continue  # reported with the other link findings
-                pid, clause = found.group(1), found.group(2)
-                if pid not in known:
-                    why = f"'{ref}' names no policy: there is no policy with id '{pid}'"
-                elif clause and clause not in known[pid]:
-                    why = f"'{ref}' names no clause: policy '{pid}' has no clause '{clause}'"
-                else:
-                    continue
-                out.append((field_line(doc, loc, n), Finding(n, True, why)))
-        return out
-    return sorted(_clauses(policy.clauses, doc, ("clauses",), check), key=lambda x: x[0])
 
 
 def sort_into(doc: SourceDoc, found: list[tuple[int, Finding]], errors: list[ContentError],
@@ -192,11 +208,16 @@ def sort_into(doc: SourceDoc, found: list[tuple[int, Finding]], errors: list[Con
             warnings.append(problem)
 
 
-def located(doc: SourceDoc, loc: tuple, text: str | None, *, plain: bool = False) -> list[tuple[int, Finding]]:
-    """Findings of one field with file lines; a plain-text field is only held to the renderer limits."""
+def located(doc: SourceDoc, loc: tuple, text: str | None, *, plain: bool = False,
+            known: Known | None = None) -> list[tuple[int, Finding]]:
+    """Findings of one field with file lines; a plain-text field is only held to the renderer limits
+    (and, with ``known``, its references)."""
     if not text:
         return []
-    found = limits.problems(text) if plain else findings(text)
+    if plain:
+        found = limits.problems(text) + (_plain_references(text, known) if known is not None else [])
+    else:
+        found = findings(text, known)
     return [(field_line(doc, loc, f.line), f) for f in found]
 
 
