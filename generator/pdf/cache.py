@@ -14,11 +14,12 @@ from importlib import metadata
 from pathlib import Path
 
 from ..model import PolicyVersion
+from ..content.safety import REFERENCE_TEXT
 from ..render.references import References
 from ..settings import Settings
 from .document import STYLESHEET, TEMPLATE, document_facts, epoch, link_context
 
-REFERENCE_IN_TEXT = re.compile(r"policy:[a-z0-9]+(?:-[a-z0-9]+)*(?:#[A-Za-z0-9_-]+)?")
+REFERENCES = re.compile(REFERENCE_TEXT)
 
 CACHE_FORMAT = 1
 """Bump when the document code changes what it feeds WeasyPrint in a way the key does not see."""
@@ -100,9 +101,9 @@ def _file_sha_at(path: str, _mtime_ns: int, _size: int) -> str:
         return "missing"
 
 
-def resolved_references(version: PolicyVersion, references: References | None) -> list:
-    """Each ``policy:`` reference in the version's text with the link and words it gets in the PDF."""
-    found = sorted(set(REFERENCE_IN_TEXT.findall(version.policy.canonical_text())))
+def resolved_references(version: PolicyVersion, canonical: str, references: References | None) -> list:
+    """Each ``policy:`` reference in the version's text (``canonical``) with the link and words it gets in the PDF."""
+    found = sorted(set(REFERENCES.findall(canonical)))
     out = []
     for ref in found:
         target = references.resolve(ref, link_context(version)) if references is not None else None
@@ -120,10 +121,11 @@ def version_key(version: PolicyVersion, settings: Settings, references: Referenc
     """
     folder = settings.pdf_template_dir
     package = Path(__file__).resolve().parent.parent
+    canonical = version.policy.canonical_text()
     facts = {
         "format": CACHE_FORMAT,
         "stack": stack_fingerprint(),
-        "canonical": hashlib.sha256(version.policy.canonical_text().encode("utf-8")).hexdigest(),
+        "canonical": hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
         "number": version.number,
         "draft": version.is_draft,
         "epoch": epoch(version),
@@ -139,7 +141,7 @@ def version_key(version: PolicyVersion, settings: Settings, references: Referenc
         "code": [_file_sha(str(package / name)) for name in CODE],
         "variant": settings.pdf_variant or "",
         # Where each policy: reference leads in this PDF (the version in force on its date).
-        "references": resolved_references(version, references),
+        "references": resolved_references(version, canonical, references),
     }
     text = json.dumps(facts, sort_keys=True, ensure_ascii=False, default=_plain)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
