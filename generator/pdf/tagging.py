@@ -56,6 +56,8 @@ class Tags:
         self.pdf = pdf
         self.root = self.deref(pdf.catalog["StructTreeRoot"])
         self.nums = self.deref(self.root["ParentTree"])["Nums"]
+        # Nums alternates keys (a page's number, an annotation's StructParent) and values.
+        self._slot = {self.nums[i]: i + 1 for i in range(0, len(self.nums), 2)}
         kids = pdf.pages["Kids"]
         self.pages = [self.pdf.objects[kids[i]] for i in range(0, len(kids), 3)]
         self.page_index = {p.number: i for i, p in enumerate(self.pages)}
@@ -73,17 +75,10 @@ class Tags:
         return value
 
     def _nums_value(self, key: int) -> Any:
-        for i in range(0, len(self.nums), 2):
-            if self.nums[i] == key:
-                return self.nums[i + 1]
-        raise KeyError(key)
+        return self.nums[self._slot[key]]
 
     def _set_nums(self, key: int, value: Any) -> None:
-        for i in range(0, len(self.nums), 2):
-            if self.nums[i] == key:
-                self.nums[i + 1] = value
-                return
-        raise KeyError(key)
+        self.nums[self._slot[key]] = value
 
     def elements(self) -> Iterator[pydyf.Dictionary]:
         """Every structure element reachable from the root, parents before children."""
