@@ -61,7 +61,8 @@ def gather(settings: Settings) -> SiteModel:
     # A withdrawn policy (its file removed, the removal posted) keeps every page and file.
     withdrawn = [h.versions[-1].policy for pid, h in histories.items() if pid not in current and h.versions]
     for policy in (*policies, *withdrawn):
-        archive = build_archive(policy, histories[policy.id], timezone=policy.timezone or settings.timezone,
+        archive = build_archive(policy, histories[policy.id],
+                                timezone=policy.rules(settings.timezone, settings.notice_days)[0],
                                 site_url=settings.site_url, pdfs=pdfs)
         archives[policy.id] = archive
         pages.extend(policy_pages(archive, convert))

@@ -119,6 +119,10 @@ class Policy:
     notice_days: int | None = None
     """Days from posting to taking effect (``None``: the site's; not public text)."""
 
+    def rules(self, timezone: str, notice_days: int) -> tuple[str, int]:
+        """The time zone and notice period this policy is posted under: its own, else the site's given."""
+        return (self.timezone or timezone, notice_days if self.notice_days is None else self.notice_days)
+
     def walk(self) -> Iterator[tuple[str, Clause, int]]:
         """Yield ``(number, clause, depth)`` for every clause in reading order."""
         for i, clause in enumerate(self.clauses, 1):

@@ -162,8 +162,7 @@ def _plan(settings: Settings, root: Path, book: Ledger) -> tuple[list[Entry], di
             continue
         number = len(history) + 1
         # The policy's own rules, when its file sets them, beat the site's.
-        own_zone = policy.timezone or settings.timezone
-        notice = policy.notice_days if policy.notice_days is not None else settings.notice_days
+        own_zone, notice = policy.rules(settings.timezone, settings.notice_days)
         effective = posted.astimezone(zone(own_zone)).date() + timedelta(days=notice)
         version = PolicyVersion(number, policy, tip, posted, effective, "in-force", text_sha256=sha,
                                 posted_zone=own_zone)

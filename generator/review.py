@@ -156,11 +156,10 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
             old_training = None  # the tip is not the published text (it failed to build): skip training
         d = diff_policies(old, policy)
         impact = training_impact(old_training if old_training is not None else old, policy, checklists, diff=d)
+        # The edited policy's own rules, when it sets them, are the new version's.
+        new_zone, new_notice = policy.rules(timezone, notice_days)
         reports.append(PolicyReport(policy, rel, published, d, impact,
-                                    (published.number + 1) if published else 1,
-                                    # The edited policy's own rules, when it sets them, are the new version's.
-                                    policy.notice_days if policy.notice_days is not None else notice_days,
-                                    policy.timezone or timezone, hist.ref,
+                                    (published.number + 1) if published else 1, new_notice, new_zone, hist.ref,
                                     staff_changes(old_training if old_training is not None else old, policy)))
     return reports
 

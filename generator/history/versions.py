@@ -161,10 +161,8 @@ def build_versions(current: Policy | None, revisions: list[git_history.Revision]
         # A committer clock set back cannot date a version before the one it follows.
         counted = posted if floor is None or posted >= floor else floor
         floor = counted
-        posted_zone, posted_notice = rules(rev.commit.sha)
         # The policy's own rules, as its file said when this version was posted, beat the site's.
-        posted_zone = policy.timezone or posted_zone
-        posted_notice = policy.notice_days if policy.notice_days is not None else posted_notice
+        posted_zone, posted_notice = policy.rules(*rules(rev.commit.sha))
         effective = counted.astimezone(zone(posted_zone)).date() + timedelta(days=posted_notice)
         versions.append(PolicyVersion(number=number, policy=policy, commit=rev.commit.sha, posted_at=posted,
                                       effective_date=effective, status="", text_sha256=sha,

@@ -271,7 +271,8 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         # the navigation beside the training index rather than in a section of its own.
         # References lead to the policies in force, from where the page is served.
         with mdr.md.linking(LinkContext(here=f"training/{checklist.id}/index.md")):
-            markdown = checklist_markdown(checklist, target, data, mdr, target.policy.timezone or settings.timezone)
+            own_zone = target.policy.rules(settings.timezone, settings.notice_days)[0]
+            markdown = checklist_markdown(checklist, target, data, mdr, own_zone)
         pages.append(Page(f"training/{checklist.id}.md", markdown, source, {"training": checklist.id}))
         outputs.append(Output(f"training/{checklist.id}/{contract.FILE_NAME}", published.to_bytes()))
         entries.append((checklist, target, data))
