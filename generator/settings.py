@@ -5,11 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_TIMEZONE = "Pacific/Auckland"
 """IANA zone in which a posting time becomes an effective date, unless configured."""
 DEFAULT_PDF_VARIANT = "pdf/a-3a"
 """Archival and tagged; the only PDF/A part that keeps the attached source."""
+
+
+def is_time_zone(name: object) -> bool:
+    """Whether ``name`` is an IANA time zone this machine knows (the site's, a policy's, an option)."""
+    if not isinstance(name, str):
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,13 @@ import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from ..content.schema import LANGUAGE_PATTERN, SLUG_PATTERN
 from ..errors import PolicyError
+from ..settings import is_time_zone
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
 @dataclass(frozen=True)
@@ -45,14 +44,13 @@ class Organisation:
             raise PolicyError("--organisation: give the organisation's name")
         if not re.match(r"^https://[^/\s]+/(?:\S*/)?$", self.site_url):
             raise PolicyError(f"--site-url: {self.site_url!r} is not an https:// address ending in /")
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not is_time_zone(self.timezone):
             raise PolicyError(f"--timezone: {self.timezone!r} is not an IANA time zone "
-                              "(like Pacific/Auckland or Europe/London)") from None
-        if not LANGUAGE.match(self.language):
+                              "(like Pacific/Auckland or Europe/London)")
+        # The same rules as the policy file's: what init writes, policy check accepts.
+        if not re.match(LANGUAGE_PATTERN, self.language):
             raise PolicyError(f"--language: {self.language!r} is not a language tag (like en-NZ or mi)")
-        if not SLUG.match(self.policy_id):
+        if not re.match(SLUG_PATTERN, self.policy_id):
             raise PolicyError(f"--policy-id: {self.policy_id!r} must be lowercase words joined by hyphens")
         if "@" not in self.contact_email:
             raise PolicyError(f"--contact-email: {self.contact_email!r} is not an email address")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from typing import Any, Callable, Mapping
 
 import yaml
@@ -12,6 +11,7 @@ from ..content import yamlsource
 from ..content.schema import SCHEMA_VERSION, SLUG_PATTERN
 from ..errors import ContentError
 from ..model import Clause, Contact, Policy, Source
+from ..settings import is_time_zone
 
 try:  # libyaml is several times faster on long histories
     _Loader = yaml.CSafeLoader
@@ -200,21 +200,11 @@ def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VE
         schema_version=data.get("schema_version", target),
         previous_ids=tuple(i for i in (data.get("previous_ids") or ()) if isinstance(i, str))
         if isinstance(data.get("previous_ids"), list) else (),
-        timezone=_zone(data.get("timezone")),
+        # A zone this machine does not know leaves the site's to apply.
+        timezone=data["timezone"] if is_time_zone(data.get("timezone")) else None,
         notice_days=data["notice_days"] if isinstance(data.get("notice_days"), int)
         and not isinstance(data.get("notice_days"), bool) and 0 <= data["notice_days"] <= 3650 else None,
     )
-
-
-def _zone(value: Any) -> str | None:
-    """A version's own time zone, if it names one this machine knows (else the site's applies)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-    return value
 
 
 def _text(value: Any) -> str | None:

@@ -7,12 +7,12 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import yaml
 
 from ..errors import PolicyError
-from ..settings import DEFAULT_TIMEZONE
+from ..settings import DEFAULT_TIMEZONE, is_time_zone
 from . import git as git_history
 
 TODAY_ENV = "POLICY_TODAY"
@@ -24,10 +24,9 @@ new commit), so tests and previews can say which day to build as, e.g.
 
 
 def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(f"unknown time zone {name!r} (use an IANA name such as 'Pacific/Auckland')") from None
+    if not is_time_zone(name):
+        raise PolicyError(f"unknown time zone {name!r} (use an IANA name such as 'Pacific/Auckland')")
+    return ZoneInfo(name)
 
 
 def build_day(today: date | None, timezone: str) -> date:
