@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Index, Integer, MetaData, String, Table,
-                        and_, bindparam, create_engine, event, func, inspect, or_, select)
+                        and_, bindparam, create_engine, event, inspect, or_, select)
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 
@@ -168,7 +168,8 @@ class Records:
         self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
         self.started = False
         self.instance = ""
-        self.count_at_start = 0
+        self.had_records = False
+        """Whether the database held any record when it was started (the marker asks)."""
         self.files: SqliteFiles | None = None
         self.writer: GroupWriter | None = None
 
@@ -212,7 +213,8 @@ class Records:
                     instance = uuid.uuid4().hex
                     conn.execute(schema_info.update().where(schema_info.c.id == 1).values(instance=instance))
                 self.instance = instance
-                self.count_at_start = conn.execute(select(func.count()).select_from(completions)).scalar()
+                # One row is enough to know: a count would read them all at every start.
+                self.had_records = conn.execute(select(completions.c.id).limit(1)).first() is not None
         except SQLAlchemyError as e:
             raise PolicyError(f"cannot open the records database {self.describe()}: "
                               f"{_first_line(e)}") from None

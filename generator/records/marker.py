@@ -59,8 +59,8 @@ class Marker:
         """Refuse a database that is not the one marked, when the marked one held records."""
         seen = self._seen()
         if seen and seen.get("instance") != records.instance and not accept_new:
-            raise self._refuse(records, seen, "is empty" if not records.count_at_start else "is another")
-        self.recorded = bool(records.count_at_start)
+            raise self._refuse(records, seen, "is another" if records.had_records else "is empty")
+        self.recorded = records.had_records
         self._write(records)
 
     def note_record(self, records: Records) -> None:
