@@ -153,10 +153,9 @@ class SignIn:
         if problem:
             return _page(403, "Sign-in failed", f"The identity provider's email {problem}.", back)
         until = time.time() + self.settings.session_lifetime
-        expiry = claims.get("exp")
         request.session.pop("next", None)
         request.session["person"] = {"email": email, "name": str(claims.get("name") or "")[:200],
-                                     "until": until, "token_exp": expiry}
+                                     "until": until}
         return RedirectResponse(back, status_code=303)
 
     async def logout(self, request: Request) -> Response:
