@@ -291,6 +291,13 @@
   // which says there is no records service: nothing is sent.
   var API = new URL(P.api, location.href).href;
   var R = { on: false, wait: 2000, timer: 0, Q: "policy-records:pending" };
+  // POST JSON to the records service: [response, its JSON body or {} when it sent none].
+  function post(path, body) {
+    return fetch(API + path, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
+      .then(function (res) {
+        return res.json().then(function (j) { return [res, j || {}]; }, function () { return [res, {}]; });
+      });
+  }
   function rStore(k, v) { try { localStorage.setItem(k, JSON.stringify(v)); } catch (e) { /* kept for this visit only */ } }
   function rSay(html) {
     if (!$("#training-record")) {
@@ -329,10 +336,7 @@
       rStore(R.Q, (read(R.Q) || []).filter(function (b) { return b.submission_id !== body.submission_id; }));
       R.wait = 2000;
     };
-    fetch(API + "completions", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) })
-      .then(function (res) {
-        return res.json().then(function (j) { return [res, j || {}]; }, function () { return [res, {}]; });
-      }).then(function (a) {
+    post("completions", body).then(function (a) {
         var res = a[0], st = res.status, j = a[1];
         if (st >= 200 && st < 300) {
           drop();
@@ -449,13 +453,9 @@
       fb.focus();
     };
     button.disabled = true;
-    fetch(API + "check", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ checklist: D.checklist, version: D.version, training_hash: D.training_hash,
-        question: qid, answer: chosen }) })
-      .then(function (res) {
-        return res.json().then(function (j) { return [res.status, j || {}]; }, function () { return [res.status, {}]; });
-      }).then(function (a) {
-        var st = a[0], j = a[1];
+    post("check", { checklist: D.checklist, version: D.version, training_hash: D.training_hash,
+      question: qid, answer: chosen }).then(function (a) {
+        var st = a[0].status, j = a[1];
         if (st !== 200) {
           return say("<p><strong>Not checked:</strong> " + esc(j.message || "answer " + st) +
             (st === 409 ? "" : " Please try again.") + "</p>");
