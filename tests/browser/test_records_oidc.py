@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from pathlib import Path
 
 import httpx
 import pytest
 
-from records_fixtures import ADMIN_TOKEN, ROOT, answers_key, free_port, start_server, stop_server
+from records_fixtures import ADMIN_TOKEN, ROOT, free_port, start_server, stop_server
 from test_records_browser import browser, built, work_through  # noqa: F401  (shared fixtures)
 
 pytestmark = pytest.mark.browser

@@ -160,7 +160,6 @@ def test_no_pdfs_when_turned_off(tmp_path):
 
 
 def _serve(project: Path, port: int):
-    import os
     import subprocess
 
     from gitrepo import MKDOCS, _base_env
