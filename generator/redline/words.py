@@ -8,6 +8,7 @@ import re
 from markupsafe import escape
 
 from ..content import limits
+from . import tables
 
 # Links, inline code and autolinks are compared whole: a redline inside a URL
 # would break the link it marks up.
@@ -42,7 +43,7 @@ def _esc(token: str) -> str:
     return token if _RAW.match(token) else str(escape(token))
 
 
-def _wrap(tag: str, text_tokens: list[str], at_line_start: bool, labels: bool) -> str:
+def _wrap(tag: str, text_tokens: list[str], at_line_start: bool, labels: bool, what: str | None = None) -> str:
     """Mark ``text_tokens`` as inserted or deleted, one tag per line so Markdown blocks survive."""
     out: list[str] = []
     lines: list[list[str]] = [[]]
@@ -70,7 +71,8 @@ def _wrap(tag: str, text_tokens: list[str], at_line_start: bool, labels: bool) -
         trail = raw[len(raw.rstrip()):]
         inner = "".join(_esc(t) for t in tokens(body))
         if labels:
-            inner = (f'<span class="policy-sr">[{LABELS[tag]}: </span>{inner}'
+            said = f"{LABELS[tag]} {what}" if what else LABELS[tag]
+            inner = (f'<span class="policy-sr">[{said}: </span>{inner}'
                      f'<span class="policy-sr">]</span>')
         out.append(f"{prefix}{lead}<{tag}>{inner}</{tag}>{trail}")
     return "".join(out)
@@ -105,13 +107,23 @@ def word_diff_html(old: str | None, new: str | None, *, labels: bool = True) -> 
             out.extend("".join(_esc(t) for t in tokens(line)) for line in a[i1:i2])
             continue
         for x, y in _pair_lines(a[i1:i2], b[j1:j2]):
-            if x is not None and y is not None:
-                out.append(_line_diff(x, y, labels))
-            elif x is not None:
-                out.append(_wrap("del", tokens(x), True, labels))
-            else:
-                out.append(_wrap("ins", tokens(y), True, labels))
+            out.append(_pair(x, y, labels))
     return "\n".join(out)
+
+
+def _pair(x: str | None, y: str | None, labels: bool) -> str:
+    """The redline of one old line against the new line it became (either may be ``None``)."""
+    def wrap(tag: str, text: str, what: str | None) -> str:
+        return _wrap(tag, tokens(text), False, labels, what)
+
+    if x is not None and y is not None:
+        if tables.is_row(y):
+            return tables.changed(x, y, lambda p, q: _line_diff(p, q, labels), wrap)
+        return _line_diff(x, y, labels)
+    tag, line = ("del", x) if x is not None else ("ins", y)
+    if tables.is_row(line):
+        return tables.whole(tag, line, wrap)
+    return _wrap(tag, tokens(line), True, labels)
 
 
 def _whole(tag: str, text: str | None, labels: bool) -> str:
@@ -124,6 +136,9 @@ def _whole(tag: str, text: str | None, labels: bool) -> str:
 
 
 def _similarity(x: str, y: str) -> float:
+    if tables.is_row(x) or tables.is_row(y):
+        # A row pairs only with a row, by the words in its cells: every row shares its pipes.
+        return tables.similarity(x, y, _similarity) if tables.is_row(x) and tables.is_row(y) else 0.0
     if not x.strip() or not y.strip():
         return 1.0 if x.strip() == y.strip() else 0.0
     # List markers say nothing about whether two items are the same item.

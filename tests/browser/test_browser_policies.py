@@ -1,0 +1,83 @@
+"""Issue 14 in Chromium: a site of several policies (a table redline, languages, translations)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+
+import pytest
+
+from gitrepo import GitRepo, mkdocs_build, policy_yaml
+
+pytestmark = pytest.mark.browser
+
+V1 = "2026-03-02T10:00:00+13:00"
+V2 = "2026-06-01T10:00:00+12:00"
+TABLE = ("We keep records for these periods:\n\n| Record | Kept for |\n| --- | --- |\n"
+         "| Invoices | 7 years |\n| Call recordings | 12 months |\n| CVs | 1 year |")
+
+
+def retention(table: str) -> str:
+    return policy_yaml({"periods": {"title": "How long we keep records", "body": table},
+                        "contact": {"title": "Contact us", "body": "Write to us.", "contact": True}},
+                       policy_id="retention", title="Records Retention")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("policies")
+    repo = GitRepo.project(tmp / "project", pdf=False)
+    repo.write("content/retention.yaml", retention(TABLE))
+    repo.commit("Publish the retention schedule", V1)
+    edited = TABLE.replace("| Call recordings | 12 months |\n", "").replace(
+        "| CVs | 1 year |", "| CVs | 6 months |\n| Web logs | 90 days |")
+    repo.write("content/retention.yaml", retention(edited))
+    repo.commit("Retention: drop call recordings, add web logs, keep CVs for less", V2)
+    built = mkdocs_build(repo.path, tmp / "site", today="2026-06-10")
+    assert built.returncode == 0, built.stderr
+    return tmp / "site"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(served):
+    handler = functools.partial(_Quiet, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_table_rows_are_redlined_as_rows(page, base_url):
+    page.goto(f"{base_url}/retention/v/2/changes/")
+    rows = page.eval_on_selector_all(".policy-redline table tbody tr", """trs => trs.map(tr =>
+        [...tr.cells].map(td => {
+            const mark = td.querySelector('ins, del');
+            const seen = td.cloneNode(true);
+            seen.querySelectorAll('.policy-sr').forEach(e => e.remove());
+            return {text: seen.textContent.trim(), mark: mark ? mark.tagName.toLowerCase() : '',
+                    line: mark ? getComputedStyle(mark).textDecorationLine : ''};
+        }))""")
+    assert all(len(r) == 2 for r in rows), rows
+    by_record = {r[0]["text"]: r for r in rows}
+    gone = by_record["Call recordings"]
+    assert all(c["mark"] == "del" and "line-through" in c["line"] for c in gone), gone
+    web = by_record["Web logs"]
+    assert all(c["mark"] == "ins" and "underline" in c["line"] for c in web), web
+    cvs = by_record["CVs"]
+    assert cvs[0]["mark"] == "" and cvs[1]["mark"] in ("ins", "del"), cvs
+    assert by_record["Invoices"] == [{"text": "Invoices", "mark": "", "line": ""},
+                                     {"text": "7 years", "mark": "", "line": ""}]
+
+
+def test_table_redline_is_axe_clean(page, base_url):
+    from test_browser_axe import check
+
+    page.goto(f"{base_url}/retention/v/2/changes/")
+    check(page)
