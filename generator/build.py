@@ -13,6 +13,7 @@ from .render.references import References
 from .settings import Settings
 from .site import feed
 from .site import versions_json
+from .site.languages import families
 from .site.pages import build_archive, home_entry, in_order, moved_pages, policy_pages, versions_file
 from .site.structure import Output, Page, PdfStats, SiteModel
 from .training.pages import training_site
@@ -60,10 +61,11 @@ def gather(settings: Settings) -> SiteModel:
     current = {p.id for p in policies}
     # A withdrawn policy (its file removed, the removal posted) keeps every page and file.
     withdrawn = [h.versions[-1].policy for pid, h in histories.items() if pid not in current and h.versions]
+    related = families(policies, histories)
     for policy in (*policies, *withdrawn):
         archive = build_archive(policy, histories[policy.id],
                                 timezone=policy.rules(settings.timezone, settings.notice_days)[0],
-                                site_url=settings.site_url, pdfs=pdfs)
+                                site_url=settings.site_url, pdfs=pdfs, family=related.get(policy.id))
         archives[policy.id] = archive
         pages.extend(policy_pages(archive, convert))
         listed = versions_file(archive).to_bytes()

@@ -62,6 +62,8 @@ class Clause:
     clauses: tuple["Clause", ...] = ()
     training: Training | None = None
     source: Source | None = None
+    translates: str | None = None
+    """In a translation: the fingerprint of the source clause text it translates (not public text)."""
 
     def walk(self, number: str = "") -> Iterator[tuple[str, "Clause", int]]:
         """Yield ``(number, clause, depth)`` for this clause and all below it."""
@@ -118,6 +120,8 @@ class Policy:
     """This policy's time zone for effective dates and times shown (``None``: the site's; not public text)."""
     notice_days: int | None = None
     """Days from posting to taking effect (``None``: the site's; not public text)."""
+    translation_of: str | None = None
+    """The id of the policy this one translates (not public text: read from the working file)."""
 
     def rules(self, timezone: str, notice_days: int) -> tuple[str, int]:
         """The time zone and notice period this policy is posted under: its own, else the site's given."""

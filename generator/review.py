@@ -11,6 +11,8 @@ from pathlib import Path
 from .content import checklists as checklist_loader
 from .content import loader
 from .content.loader import policy_from_text
+from .content.translations import Stale, stale
+from .errors import display_path
 from .history import git as git_history
 from .history import ledger as ledger_store
 from .history import versions
@@ -45,6 +47,8 @@ class PolicyReport:
     """The ref compared against, e.g. ``refs/remotes/origin/main``."""
     staff: tuple["StaffChange", ...] = ()
     """Changes to staff-only text (guidance, questions, answers, explanations)."""
+    stale: tuple[tuple[Policy, tuple[Stale, ...]], ...] = ()
+    """The translations of this policy that this change makes stale, with their stale clauses."""
 
     @property
     def changed(self) -> bool:
@@ -158,10 +162,32 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
         impact = training_impact(old_training if old_training is not None else old, policy, checklists, diff=d)
         # The edited policy's own rules, when it sets them, are the new version's.
         new_zone, new_notice = policy.rules(timezone, notice_days)
+        # A translation goes stale where this change rewrites a clause it translates.
+        lagging = tuple((t, found) for t in policies if t.translation_of == policy.id
+                        for found in [tuple(s for s in stale(t, policy) if s.clause.id in d.text_changed_ids)]
+                        if found)
         reports.append(PolicyReport(policy, rel, published, d, impact,
                                     (published.number + 1) if published else 1, new_notice, new_zone, hist.ref,
-                                    staff_changes(old_training if old_training is not None else old, policy)))
+                                    staff_changes(old_training if old_training is not None else old, policy),
+                                    lagging))
     return reports
+
+
+def stale_section(r: PolicyReport, *, markdown: bool) -> list[str]:
+    """The translations this change makes stale, each with its clauses, and what to do."""
+    if not r.stale:
+        return []
+    head = "Translations this change makes stale"
+    out = [f"### {head}", ""] if markdown else [f"{head}:"]
+    for t, found in r.stale:
+        clauses = ", ".join(f"clause {s.number} {s.clause.title}" for s in found)
+        where = display_path(t.source.path) if t.source else t.id
+        out.append(f"- **{md_attr(t.title)}** (`{where}`): {md_attr(clauses)}" if markdown
+                   else f"  {t.title} ({where}): {clauses}")
+    ids = " ".join(t.id for t, _ in r.stale)
+    out += ["", f"Bring them up to date, then run `policy translations mark {ids}`.", ""] if markdown else [
+        f"  Bring them up to date, then run: policy translations mark {ids}", ""]
+    return out
 
 
 def withdrawals(content_dir: Path, policies: list[Policy], *, base: str,
@@ -301,6 +327,7 @@ def render_markdown(reports: list[PolicyReport], gone: list[tuple[str, str]] = (
                 out.append(changes_markdown(r.diff, old_label=label, new_label="this change", new_url=None,
                                             for_site=False, heading_level=3).strip())
                 out.append("")
+        out += stale_section(r, markdown=True)
         out += training_section(r.impact, markdown=True)
         out += staff_section(r.staff, markdown=True)
     return "\n".join(out).rstrip() + "\n"
@@ -358,6 +385,7 @@ def render_text(reports: list[PolicyReport], gone: list[tuple[str, str]] = ()) -
                     out.append(f"    {label}:")
                     out.append(_indent(word_diff_text(old, new), "        "))
                 out.append("")
+        out += stale_section(r, markdown=False)
         out += training_section(r.impact, markdown=False)
         out += staff_section(r.staff, markdown=False)
     return "\n".join(out).rstrip() + "\n"

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from . import safety, yamlsource
+from . import safety, translations, yamlsource
 from ..errors import ContentError, ContentErrors
 from ..model import Choice, Clause, Contact, Policy, Question, Source, Training
 from .schema import ClauseIn, PolicyIn, QuestionIn
@@ -178,7 +178,8 @@ def _to_policy(p: PolicyIn, doc: SourceDoc) -> Policy:
     contact = Contact(p.contact.role, tuple(p.contact.postal_address), p.contact.email, p.contact.phone)
     clauses = tuple(_to_clause(c, doc, ("clauses", i)) for i, c in enumerate(p.clauses))
     return Policy(p.id, p.title, p.organisation, p.jurisdiction, p.language, contact, clauses,
-                  _src(doc, ()), p.schema_version, tuple(p.previous_ids), p.timezone, p.notice_days)
+                  _src(doc, ()), p.schema_version, tuple(p.previous_ids), p.timezone, p.notice_days,
+                  p.translation_of)
 
 
 def _to_clause(c: ClauseIn, doc: SourceDoc, loc: tuple) -> Clause:
@@ -188,7 +189,7 @@ def _to_clause(c: ClauseIn, doc: SourceDoc, loc: tuple) -> Clause:
                           for i, q in enumerate(c.training.questions))
         training = Training(c.training.guidance, questions)
     children = tuple(_to_clause(k, doc, loc + ("clauses", i)) for i, k in enumerate(c.clauses))
-    return Clause(c.id, c.title, c.body, c.summary, c.contact, children, training, _src(doc, loc))
+    return Clause(c.id, c.title, c.body, c.summary, c.contact, children, training, _src(doc, loc), c.translates)
 
 
 def _to_question(q: QuestionIn, doc: SourceDoc, loc: tuple) -> Question:
@@ -264,6 +265,12 @@ def load_all(content_dir: str | Path, warnings: list[ContentError] | None = None
             policy, doc = next(checked)
             safety.sort_into(doc, safety.policy_findings(policy, doc, known), found, warnings)
         problems.extend(found)
+    if len(parsed) == len(files):
+        # A translation names its source, and says which of its clauses lag behind it.
+        wrong, lagging = translations.findings(parsed)
+        problems.extend(wrong)
+        if warnings is not None:
+            warnings.extend(lagging)
     policies = [p for p, _ in parsed]
     seen: dict[str, Policy] = {}
     for p in policies:

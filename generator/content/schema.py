@@ -75,6 +75,11 @@ class ClauseIn(_Strict):
         default=False, description="Show the policy's contact block at the end of this clause.")
     clauses: list["ClauseIn"] = Field(default_factory=list, description="Nested sub-clauses.")
     training: TrainingIn | None = Field(default=None, description="Staff guidance and questions.")
+    translates: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = Field(
+        default=None,
+        description="In a translation: the source clause text this clause translates, as a fingerprint "
+                    "written by `policy translations mark` (do not edit by hand). When the source clause "
+                    "changes, this clause is stale until it is brought up to date and marked again.")
 
 
 class AddressIn(_Strict):
@@ -113,6 +118,10 @@ class PolicyIn(_Strict):
     notice_days: Annotated[int, Field(ge=0, le=3650)] | None = Field(
         default=None,
         description="Days from posting to taking effect for this policy (default: the site's).")
+    translation_of: Slug | None = Field(
+        default=None,
+        description="The id of the policy this one translates. Its clauses keep the source's clause ids, "
+                    "and `policy translations mark` records which source text each one translates.")
 
     @field_validator("timezone")
     @classmethod

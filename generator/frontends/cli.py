@@ -265,8 +265,10 @@ def export_command(out_dir: Path, config_file: Path, no_pdf: bool) -> None:
 
 
 from ..records.cli import records as _records  # noqa: E402  (click only; the service imports lazily)
+from .translations_cli import translations as _translations  # noqa: E402
 
 main.add_command(_records)
+main.add_command(_translations)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

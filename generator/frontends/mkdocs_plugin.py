@@ -130,8 +130,12 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         material.policies_in_order(nav, {policy_src(e["id"]): i for i, e in enumerate(listed)})
         return nav
 
-    def on_page_context(self, context, *, page, config, nav):
+    def on_page_markdown(self, markdown: str, *, page, config, files) -> str:
+        # Before any plugin's page context: search reads ``search.exclude`` there.
         page.meta.update(self.page_meta.get(page.file.src_uri, {}))
+        return markdown
+
+    def on_page_context(self, context, *, page, config, nav):
         if page.file.src_uri in self.nav_renamed and "title" not in page.meta:
             # The navigation says "Version in force"; the page, its <title> and its header keep
             # the title MkDocs made from its heading (HTML, as Material's header prints it).

@@ -16,6 +16,7 @@ from ..render.markdown import Converter
 from ..render.urls import href as _href
 from ..render.references import LinkContext
 from ..render.urls import changes_path, policy_src, rel, version_path, version_src, versions_src
+from .languages import Family
 from .structure import Page, PdfFile, PolicyArchive, VersionLinks
 from .versions_json import VersionsFile, record
 
@@ -23,7 +24,7 @@ DRAFT_LABEL = "Draft — not yet published"
 
 
 def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site_url: str = "",
-                  pdfs: Mapping[tuple[str, int], PdfFile] | None = None) -> PolicyArchive:
+                  pdfs: Mapping[tuple[str, int], PdfFile] | None = None, family: Family | None = None) -> PolicyArchive:
     """Links and redlines of every version of ``policy`` (no pages yet).
 
     Args:
@@ -32,6 +33,7 @@ def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site
         timezone: the site's zone, for times in ``versions.json`` and the list.
         site_url: where the site is published, for absolute URLs.
         pdfs: each version's PDF by ``(policy id, number)``, when the PDF stage ran.
+        family: its other languages and, for a translation, its stale clauses.
     """
     pid = policy.id
     pdfs = pdfs or {}
@@ -46,7 +48,7 @@ def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site
     if history.draft is not None:
         latest = history.latest
         diffs[0] = redline.diff_policies(latest.policy if latest else None, history.draft.policy)
-    return PolicyArchive(policy, history, links, diffs, timezone, site_url)
+    return PolicyArchive(policy, history, links, diffs, timezone, site_url, family)
 
 
 def versions_file(archive: PolicyArchive) -> VersionsFile:
@@ -91,7 +93,7 @@ class _Layout:
     def src(self, v: PolicyVersion | None, changes: bool = False) -> str:
         return policy_src(self.pid) if v is None else version_src(v, changes=changes)
 
-    def page(self, src: str, markdown: str, banner: str = "", kind: str = "") -> None:
+    def page(self, src: str, markdown: str, banner: str = "", kind: str = "", *, lang: str = "") -> None:
         # The theme's banner (theme/main.html) reads the two policy_banner keys. Every page
         # carries metadata even without a banner: Material lays out a page with metadata
         # slightly differently, and an archived page must not change when it gains one.
@@ -99,13 +101,18 @@ class _Layout:
         folder = posixpath.dirname(src) if src.endswith("index.md") else src.removesuffix(".md")
         meta: dict[str, Any] = {"policy": self.pid,
                                 "policy_feed": posixpath.relpath(f"{self.pid}/feed.xml", folder),
-                                "policy_feed_title": f"{self.a.policy.title}: new versions (Atom feed)"}
+                                "policy_feed_title": f"{self.a.policy.title}: new versions (Atom feed)",
+                                # The language the page is written in: <html lang> (theme/partials/language.html).
+                                "policy_lang": lang or self.a.policy.language}
         if banner:
             meta.update(policy_banner=banner, policy_banner_kind=kind)
         # Archived versions and drafts are reached from the version pages, not the
         # navigation: listing them there would change every old page whenever a
         # new version is posted.
         in_nav = "/v/" not in src and "/draft/" not in src
+        if not in_nav:
+            # Search finds what is in force: an old version's words would read as current.
+            meta["search"] = {"exclude": True}
         self.pages.append(Page(src, markdown, self.source, meta, in_nav))
 
     def posted(self, v: PolicyVersion) -> str:
@@ -113,8 +120,9 @@ class _Layout:
         when = v.posted_at.astimezone(zone(v.posted_zone) if v.posted_zone else self.tz)
         return f"{render.long_date(when)}, {when:%H:%M} {when.tzname()}"
 
-    def header(self, here: str, v: PolicyVersion, *, changes: bool = False) -> str:
-        """The line under every policy page title: version, status, effective date, links."""
+    def header(self, here: str, v: PolicyVersion, *, changes: bool = False, languages: bool = False) -> str:
+        """The line under every policy page title: version, status, effective date, links (and, on
+        the page in force, the same policy in its other languages)."""
         pdf = None
         found = None if v.is_draft else self.a.links[v.number].pdf
         if found is not None:
@@ -125,7 +133,39 @@ class _Layout:
             page_link=rel(here, self.src(v)) if changes else None,
             changes_link=None if changes else rel(here, self.src(v, changes=True)),
             versions_link=(None if here == versions_src(self.pid) else rel(here, versions_src(self.pid))),
-            pdf=pdf)
+            pdf=pdf, languages=self.language_links(here) if languages else [])
+
+    def language_links(self, here: str) -> list[tuple[str, str]]:
+        """``(label, HTML link)`` for the policy this translates and each translation of it."""
+        family = self.a.family
+        out = []
+        for r in family.relatives if family else ():
+            link = (f'<a href="{html.escape(_href(here, policy_src(r.policy_id)))}" hreflang="{r.language}" '
+                    f'lang="{r.language}">{render.md_attr(html.escape(r.title, quote=False))} '
+                    f'({html.escape(r.language_name)})</a>')
+            out.append(("Translation of" if r.is_source else "Also in", link))
+        return out
+
+    def stale_notices(self, here: str) -> dict[str, str]:
+        """A notice for each clause of a translation's page in force that lags behind its source in force."""
+        family, refs = self.a.family, self.convert.references
+        if not family or not family.stale or family.source_id is None or refs is None:
+            return {}
+        out = {}
+        for cid in family.stale:
+            target = refs.resolve(f"policy:{family.source_id}" + ("" if cid in family.missing else f"#{cid}"),
+                                  LinkContext(here))
+            source = refs.version_on(family.source_id, None)
+            if target is None or source is None:
+                continue
+            lang = source.policy.language
+            link = (f'<a href="{html.escape(target.href)}" hreflang="{lang}" lang="{lang}">'
+                    f'{render.md_attr(html.escape(target.label, quote=False))}</a>')
+            text = (f"The text this clause translates has changed, and the translation has not caught up. "
+                    f"Read {link} as it is in force." if cid not in family.missing else
+                    f"The text this clause translated is no longer in {link} as it is in force.")
+            out[cid] = render.render("notice.md", kind="stale", text=text, lang="en")
+        return out
 
     def status_banner(self, here: str, v: PolicyVersion) -> tuple[str, str]:
         """The banner over a version that is not the one in force, as HTML (theme/main.html)."""
@@ -191,9 +231,10 @@ class _Layout:
                             "and every earlier version are kept for the record."), "superseded"
         # References lead to the policies in force now.
         with self.convert.linking(LinkContext(here)):
-            md = render.policy_markdown(shown.policy, self.convert, header=self.header(here, shown),
-                                        notices=self.notices(here, shown))
-        self.page(here, md, banner, kind)
+            md = render.policy_markdown(shown.policy, self.convert,
+                                        header=self.header(here, shown, languages=True),
+                                        notices=self.notices(here, shown), stale=self.stale_notices(here))
+        self.page(here, md, banner, kind, lang=shown.policy.language)
 
     def version_page(self, v: PolicyVersion) -> None:
         here = self.src(v)
@@ -206,7 +247,7 @@ class _Layout:
         with self.convert.linking(LinkContext(here, v.effective_date)):
             md = render.policy_markdown(v.policy, self.convert, header=self.header(here, v), notices=notices,
                                         page_title=title)
-        self.page(here, md, banner, kind)
+        self.page(here, md, banner, kind, lang=v.policy.language)
 
     def changes_page(self, v: PolicyVersion) -> None:
         here = self.src(v, changes=True)
@@ -223,7 +264,7 @@ class _Layout:
                            header=self.header(here, v, changes=True), body=body,
                            draft_label=DRAFT_LABEL, banner=banner,
                            prev_link=rel(here, self.src(prev)) if prev else None)
-        self.page(here, md, banner, kind)
+        self.page(here, md, banner, kind, lang=v.policy.language)
 
     def list_page(self) -> None:
         here = versions_src(self.pid)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # pragma: no cover - types only, never imported at run time
     from ..content.checklists import Checklist
     from ..history.versions import PolicyHistory
     from ..redline.compare import PolicyDiff
+    from .languages import Family
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class PolicyArchive:
     """Diff of version n against n-1 (key 0 for the draft against the latest)."""
     timezone: str
     site_url: str = ""
+    family: "Family | None" = None
+    """Its source and translations (other languages of the same policy), and its stale clauses."""
 
     def absolute(self, path: str | None) -> str | None:
         """``path`` under ``site_url`` (or the site root when none is configured)."""

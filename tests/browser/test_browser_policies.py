@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from gitrepo import GitRepo, mkdocs_build, policy_yaml
+from gitrepo import GitRepo, mkdocs_build, policy_cli, policy_yaml
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,21 @@ def retention(table: str) -> str:
                        policy_id="retention", title="Records Retention")
 
 
+MAORI = policy_yaml({"periods": {"title": "Te roa e puritia ai ngā mōhiohio", "body": "Ka puritia mō te whitu tau."},
+                     "contact": {"title": "Whakapā mai", "body": "Tuhia mai.", "contact": True}},
+                    policy_id="retention-mi", title="Te Kaupapa Pupuri Mōhiohio",
+                    extra_top="translation_of: retention").replace("language: en-NZ", "language: mi")
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("policies")
     repo = GitRepo.project(tmp / "project", pdf=False)
     repo.write("content/retention.yaml", retention(TABLE))
-    repo.commit("Publish the retention schedule", V1)
+    repo.write("content/retention-mi.yaml", MAORI)
+    marked = policy_cli(repo.path, "translations", "mark")
+    assert marked.returncode == 0, marked.stderr
+    repo.commit("Publish the retention schedule, in English and te reo Māori", V1)
     edited = TABLE.replace("| Call recordings | 12 months |\n", "").replace(
         "| CVs | 1 year |", "| CVs | 6 months |\n| Web logs | 90 days |")
     repo.write("content/retention.yaml", retention(edited))
@@ -81,3 +90,18 @@ def test_table_redline_is_axe_clean(page, base_url):
 
     page.goto(f"{base_url}/retention/v/2/changes/")
     check(page)
+
+
+def test_a_maori_page_says_so_and_its_stale_clause_leads_to_the_english_in_force(page, base_url):
+    from test_browser_axe import check
+
+    page.goto(f"{base_url}/retention-mi/")
+    assert page.evaluate("document.documentElement.lang") == "mi"
+    notice = page.locator("#periods ~ .policy-notice--stale").first
+    assert notice.is_visible() and notice.get_attribute("role") == "note"
+    assert page.locator(".policy-notice--stale").count() == 1  # the contact clause did not change
+    check(page)
+    notice.get_by_role("link").click()
+    page.wait_for_url(f"{base_url}/retention/#periods")
+    assert page.evaluate("document.documentElement.lang") == "en-NZ"
+    assert page.get_by_role("link", name="Te Kaupapa Pupuri Mōhiohio (Māori)").is_visible()

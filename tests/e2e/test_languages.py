@@ -1,0 +1,59 @@
+"""Issue 14, item 1: each policy's pages carry its language; search covers versions in force only."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from gitrepo import GitRepo, mkdocs_build, policy_yaml
+
+V1 = "2026-03-02T10:00:00+13:00"
+V2 = "2026-06-01T10:00:00+12:00"
+
+
+def maori(body: str) -> str:
+    return policy_yaml({"kohikohi": {"title": "Ngā mōhiohio ka kohia", "body": body},
+                        "whakapa": {"title": "Whakapā mai", "body": "Tuhia mai.", "contact": True}},
+                       policy_id="kaupapa-here-tumataiti", title="Kaupapa Here Tūmataiti").replace(
+        "language: en-NZ", "language: mi")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("languages")
+    repo = GitRepo.project(tmp / "project", pdf=False)
+    repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa."))
+    repo.commit("Publish the te reo Māori privacy policy", V1)
+    repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa me tō wāhitau."))
+    repo.commit("Te reo: add the address", V2)
+    out = tmp / "site"
+    built = mkdocs_build(repo.path, out, today="2026-06-10")
+    assert built.returncode == 0, built.stderr
+    return out
+
+
+def lang(path) -> str:
+    m = re.search(r"<html lang=\"([^\"]*)\"", path.read_text(encoding="utf-8"))
+    assert m, path
+    return m.group(1)
+
+
+@pytest.mark.parametrize("page", ["", "v/1/", "v/2/changes/", "versions/"])
+def test_every_page_of_a_maori_policy_says_it_is_in_maori(site, page):
+    assert lang(site / "kaupapa-here-tumataiti" / page / "index.html") == "mi"
+
+
+@pytest.mark.parametrize("page", ["", "v/1/", "versions/"])
+def test_english_pages_keep_their_own_language(site, page):
+    assert lang(site / "privacy-policy" / page / "index.html") == "en-NZ"
+
+
+def test_search_covers_the_versions_in_force_only(site):
+    docs = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"]
+    places = {d["location"].split("#")[0] for d in docs}
+    assert "kaupapa-here-tumataiti/" in places and "privacy-policy/" in places
+    assert not [p for p in places if "/v/" in p or "/draft/" in p], sorted(places)
+    words = " ".join(d["text"] for d in docs)
+    assert "me tō wāhitau" in words
