@@ -122,6 +122,8 @@ class Policy:
     """Days from posting to taking effect (``None``: the site's; not public text)."""
     translation_of: str | None = None
     """The id of the policy this one translates (not public text: read from the working file)."""
+    preamble: str | None = None
+    """An untitled, unnumbered introduction before the clauses (Markdown; public text)."""
 
     def rules(self, timezone: str, notice_days: int) -> tuple[str, int]:
         """The time zone and notice period this policy is posted under: its own, else the site's given."""
@@ -148,6 +150,8 @@ class Policy:
             "language": self.language,
             "contact": self.contact.public(),
             "clauses": [c.public() for c in self.clauses],
+            # Only when there is one: a text without a preamble keeps the hash it always had.
+            **({"preamble": canonical_markdown(self.preamble)} if self.preamble else {}),
         }
 
     def canonical_text(self) -> str:

@@ -369,9 +369,11 @@ def render_text(reports: list[PolicyReport], gone: list[tuple[str, str]] = ()) -
                 new = ", ".join(f.new) if isinstance(f.new, tuple) else (f.new or "")
                 out.append(f"    {f.label}: {word_diff_text(old, new)}")
             out.append("")
-        if r.published is not None and r.diff.clauses:
+        if r.published is not None and (r.diff.clauses or r.diff.preamble):
             out.append("Marks: [-deleted-] {+inserted+}")
             out.append("")
+            if r.diff.preamble:
+                out += ["Introduction", _indent(word_diff_text(r.diff.preamble.old, r.diff.preamble.new)), ""]
             for c in r.diff.clauses:
                 title = c.field("title")
                 heading = word_diff_text(title.old, title.new) if title else c.clause.title

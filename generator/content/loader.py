@@ -179,7 +179,7 @@ def _to_policy(p: PolicyIn, doc: SourceDoc) -> Policy:
     clauses = tuple(_to_clause(c, doc, ("clauses", i)) for i, c in enumerate(p.clauses))
     return Policy(p.id, p.title, p.organisation, p.jurisdiction, p.language, contact, clauses,
                   _src(doc, ()), p.schema_version, tuple(p.previous_ids), p.timezone, p.notice_days,
-                  p.translation_of)
+                  p.translation_of, p.preamble)
 
 
 def _to_clause(c: ClauseIn, doc: SourceDoc, loc: tuple) -> Clause:

@@ -178,7 +178,8 @@ def policy_findings(policy: Policy, doc: SourceDoc, known: Known | None = None) 
     shown as written, so only the renderer limits apply to a summary (it is still
     converted, for its line breaks). With ``known``, ``policy:`` references are checked against it.
     """
-    return sorted(_clauses(policy.clauses, doc, ("clauses",), known), key=lambda x: x[0])
+    found = located(doc, ("preamble",), policy.preamble, known=known)
+    return sorted(found + _clauses(policy.clauses, doc, ("clauses",), known), key=lambda x: x[0])
 
 
 def _clauses(clauses: tuple[Clause, ...], doc: SourceDoc, base: tuple,

@@ -105,6 +105,9 @@ class PolicyIn(_Strict):
     language: Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)] = Field(
         description="BCP 47 language tag, e.g. en-NZ.")
     contact: AddressIn = Field(description="Contact for questions, requests and complaints.")
+    preamble: Markdown | None = Field(
+        default=None,
+        description="Optional untitled, unnumbered introduction shown before the clauses (Markdown).")
     clauses: Annotated[list[ClauseIn], Field(min_length=1)] = Field(description="The clauses, in order.")
     previous_ids: list[Slug] = Field(
         default_factory=list,

@@ -9,7 +9,7 @@ from typing import Any
 
 from ..content.schema import SCHEMA_VERSION
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 """Bump when what the history cache stores changes (or the historic reader reads differently)."""
 
 

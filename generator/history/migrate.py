@@ -101,7 +101,7 @@ def read_policy(raw: bytes, path: str, *, migrations: Mapping[int, Migration] = 
 
 
 _TOP_KEYS = frozenset({"schema_version", "id", "title", "organisation", "jurisdiction", "language",
-                       "contact", "clauses", "previous_ids", "timezone", "notice_days"})
+                       "contact", "clauses", "previous_ids", "timezone", "notice_days", "preamble"})
 """The public fields, ``previous_ids`` (not public text, but it says whose history a policy continues),
 and the publication rules a version was posted under (``timezone``, ``notice_days``)."""
 _CLAUSE_KEYS = frozenset({"id", "title", "body", "summary", "contact", "clauses"})
@@ -196,6 +196,7 @@ def policy_from_data(data: dict[str, Any], path: str, *, target: int = SCHEMA_VE
         language=_text(data.get("language")) or "",
         contact=_contact(data.get("contact")),
         clauses=top,
+        preamble=_text(data.get("preamble")),
         source=Source(path, 1),
         schema_version=data.get("schema_version", target),
         previous_ids=tuple(i for i in (data.get("previous_ids") or ()) if isinstance(i, str))
@@ -278,6 +279,8 @@ def policy_data(policy: Policy) -> dict[str, Any]:
            "organisation": policy.organisation, "jurisdiction": policy.jurisdiction,
            "language": policy.language, "contact": contact,
            "clauses": [clause(c) for c in policy.clauses]}
+    if policy.preamble is not None:
+        out["preamble"] = policy.preamble
     # The rules this text was first posted under, when the policy set its own.
     out.update({k: getattr(policy, k) for k in ("timezone", "notice_days") if getattr(policy, k) is not None})
     return out

@@ -139,11 +139,17 @@ def link_context(version: PolicyVersion) -> LinkContext:
 
 
 def clause_rows(version: PolicyVersion, settings: Settings, references: References | None = None) -> list[dict]:
-    """Each clause with its number, heading level and HTML, through the site's Markdown."""
+    """Each clause with its number, heading level and HTML, through the site's Markdown.
+
+    The untitled preamble, when the policy has one, is the first row, ``number`` ``None``:
+    :func:`document_html` hands it to the template on its own.
+    """
     md = Converter.for_settings(settings, references=references)
     policy = version.policy
     rows = []
     with md.linking(link_context(version)):
+        if policy.preamble:
+            rows.append({"number": None, "id": "preamble", "body_html": md(policy.preamble)})
         for number, clause, depth in policy.walk():
             rows.append(_row(md, policy, number, clause, depth))
     return rows
@@ -180,11 +186,13 @@ def document_html(version: PolicyVersion, settings: Settings, *, toc: bool, rows
         raise PdfError(f"{e.filename or folder / TEMPLATE}:{e.lineno}: {e.message}") from e
     policy = version.policy
     shows_contact = any(c.contact for _, c, _ in policy.walk())
+    rows = rows if rows is not None else clause_rows(version, settings)
     try:
         return template.render(
             policy=policy,
             doc=document_facts(version, settings),
-            clauses=rows if rows is not None else clause_rows(version, settings),
+            preamble=next((r["body_html"] for r in rows if r["number"] is None), ""),
+            clauses=[r for r in rows if r["number"] is not None],
             toc=toc,
             contact_fallback="" if shows_contact else render.contact_html(policy.contact),
             stylesheet=Markup(stylesheet),

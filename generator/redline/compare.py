@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Clause, Policy
+from ..model import Clause, Policy, canonical_markdown
 
 # --------------------------------------------------------------------------- model
 
@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "contact.postal_address": "Postal address",
     "contact.email": "Email",
     "contact.phone": "Phone",
+    "preamble": "Introduction",
 }
 
 
@@ -121,6 +122,8 @@ class PolicyDiff:
     """Policy-level fields that changed: title, organisation, jurisdiction, language, contact block."""
     clauses: tuple[ClauseChange, ...] = ()
     """Changed clauses in reading order of the new text; removed ones where they used to be."""
+    preamble: FieldChange | None = None
+    """The untitled introduction before the clauses, when it was added, removed or reworded."""
 
     @property
     def is_first(self) -> bool:
@@ -128,7 +131,7 @@ class PolicyDiff:
 
     @property
     def is_empty(self) -> bool:
-        return not self.metadata and not self.clauses
+        return not self.metadata and not self.clauses and self.preamble is None
 
     @property
     def changed_clause_ids(self) -> tuple[str, ...]:
@@ -156,10 +159,12 @@ class PolicyDiff:
             return "No change to the public text"
         counts = [(len(self.of_kind("changed")), "changed"), (len(self.of_kind("added")), "added"),
                   (len(self.of_kind("removed")), "removed"), (len(self.moved), "moved")]
-        parts: list[str] = []
+        parts: list[str] = ["Introduction changed"] if self.preamble else []
+        counted = False
         for n, verb in counts:
             if n:
-                parts.append(f"{_plural(n, 'clause')} {verb}" if not parts else f"{n} {verb}")
+                parts.append(f"{_plural(n, 'clause')} {verb}" if not counted else f"{n} {verb}")
+                counted = True
         if self.metadata:
             parts.append("policy details changed" if parts else "Policy details changed")
         return ", ".join(parts)
@@ -295,4 +300,6 @@ def diff_policies(old: Policy | None, new: Policy) -> PolicyDiff:
             continue
         keyed.append((last + 0.5, seq, ClauseChange(cid, oc, None, place, None)))
     keyed.sort(key=lambda k: (k[0], k[1]))
-    return PolicyDiff(old, new, _metadata(old, new), tuple(k[2] for k in keyed))
+    a, b = (canonical_markdown(p.preamble) if p.preamble else None for p in (old, new))
+    preamble = FieldChange("preamble", a, b) if a != b else None
+    return PolicyDiff(old, new, _metadata(old, new), tuple(k[2] for k in keyed), preamble)

@@ -31,6 +31,14 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
+PREAMBLE = {
+    "added": ("Added.", "The policy now opens with this introduction."),
+    "removed": ("Removed.", "The introduction before the clauses was removed."),
+    "changed": ("Changed:", "the wording of the introduction before the clauses."),
+}
+"""What happened to the untitled introduction, in words."""
+
+
 def contact_sentence(shown: bool) -> str:
     return ("The contact details are now shown at the end of this clause."
             if shown else "The contact details are no longer shown at the end of this clause.")
@@ -152,10 +160,18 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
         else:
             md = word_diff_html(_plain(_value_text(f.old)), _plain(_value_text(f.new)), labels=for_site)
         metadata.append({"label": f.label, "markdown": md})
+    preamble = None
+    if diff.preamble is not None:
+        f = diff.preamble
+        kind = "added" if f.old is None else "removed" if f.new is None else "changed"
+        preamble = _converted([{"name": "body", "label": f.label, "kind": kind, "lead": PREAMBLE[kind][0],
+                                "what": PREAMBLE[kind][1],
+                                "markdown": word_diff_html(f.old, f.new, labels=for_site)}], convert)[0]
     metadata_html = None
     if convert is not None and metadata:
         metadata_html = convert("\n".join(f"- **{m['label']}:** {m['markdown']}" for m in metadata))
     return render("changes.md", diff=diff, entries=entries, metadata=metadata, metadata_html=metadata_html,
+                  preamble=preamble,
                   old_label=old_label,
                   new_label=new_label, for_site=for_site, hashes="#" * max(1, min(heading_level, 6)),
                   summary=diff.summary())

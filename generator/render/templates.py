@@ -103,4 +103,6 @@ def policy_markdown(policy: Policy, convert: Converter, **context: Any) -> str:
     """
     clauses = list(policy.walk())
     html = {c.id: clause_html(c, policy.contact, convert) for _, c, _ in clauses}
-    return render("policy.md", policy=policy, clauses=clauses, heading=heading_level, html=html, **context)
+    preamble = convert(policy.preamble) if policy.preamble else Markup("")
+    return render("policy.md", policy=policy, clauses=clauses, heading=heading_level, html=html,
+                  preamble=preamble, **context)
