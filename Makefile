@@ -14,7 +14,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 APT_PACKAGES := python3-venv libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
 	chromium poppler-utils postgresql git nodejs jq default-jre-headless
 
-.PHONY: all build serve test check clean system venv lock screenshots
+.PHONY: all build serve test check clean system venv lock screenshots messages
 
 all: build
 
@@ -74,6 +74,15 @@ test: $(VENV)/.stamp $(ACTIONLINT) $(VNU) $(OIDC) $(LIGHTHOUSE)
 # The README's pictures of the policy page, a redline and a PDF page.
 screenshots: $(VENV)/.stamp
 	$(BIN)/python tests/screenshots.py .github/readme
+
+# After adding or rewording a label: every catalogue under generator/render/locale/ gets
+# the new messages (empty, for a translator) and loses the ones no longer used.
+MESSAGES_POT := .cache/policy.pot
+messages: $(VENV)/.stamp
+	@mkdir -p .cache
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k plural:1,2 --no-location --sort-output -o $(MESSAGES_POT) .
+	$(BIN)/pybabel update -i $(MESSAGES_POT) -d generator/render/locale -D policy \
+	  --no-fuzzy-matching --ignore-obsolete -w 100
 
 # Re-resolve the lock file after changing dependencies in pyproject.toml. uv gets
 # a venv of its own: Debian's python3 refuses `pip install` outside one (PEP 668).

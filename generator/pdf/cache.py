@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..model import PolicyVersion
 from ..content.safety import REFERENCE_TEXT
+from ..render import i18n
 from ..render.references import References
 from ..settings import Settings
 from .document import STYLESHEET, TEMPLATE, document_facts, epoch, link_context
@@ -24,7 +25,7 @@ REFERENCES = re.compile(REFERENCE_TEXT)
 CACHE_FORMAT = 1
 """Bump when the document code changes what it feeds WeasyPrint in a way the key does not see."""
 CODE = ("pdf/document.py", "pdf/render.py", "pdf/tagging.py", "render/templates.py", "render/markdown.py",
-        "render/sanitize.py", "render/urls.py", "content/limits.py")
+        "render/sanitize.py", "render/urls.py", "render/i18n.py", "content/limits.py")
 """The modules that turn a version into the HTML WeasyPrint lays out, and the PDF, relative to the package."""
 
 def _lib_version(name: str, symbol: str, *, call: bool = True) -> str:
@@ -136,6 +137,9 @@ def version_key(version: PolicyVersion, settings: Settings, references: Referenc
         "markdown": _pkg_version("markdown"),
         "pymdown": _pkg_version("pymdown-extensions"),
         "nh3": _pkg_version("nh3"),
+        # Its labels' catalogue and the CLDR data its dates are written with.
+        "labels": i18n.catalogue_sha(version.policy.language),
+        "babel": _pkg_version("babel"),
         "template": _file_sha(str(folder / TEMPLATE)),
         "stylesheet": _file_sha(str(folder / STYLESHEET)),
         "code": [_file_sha(str(package / name)) for name in CODE],

@@ -13,6 +13,8 @@ from markupsafe import Markup, escape
 
 from ..errors import PolicyError
 from ..model import Clause, Policy, PolicyVersion
+from ..render import i18n
+from ..render.i18n import N_
 from ..render import templates as render
 from ..render.markdown import Converter
 from ..render.references import LinkContext, References
@@ -23,7 +25,7 @@ TEMPLATE = "policy.html"
 STYLESHEET = "policy.css"
 TOC_MIN_PAGES = 3
 """Documents over two pages get a table of contents."""
-DRAFT_LABEL = "Draft — not yet published"
+DRAFT_LABEL = N_("Draft — not yet published")
 
 
 VARIANTS = ("pdf/a-1a", "pdf/a-2a", "pdf/a-3a", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u",
@@ -67,13 +69,20 @@ class PdfJob:
 
 @lru_cache(maxsize=8)
 def _environment(folder: str) -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["css_string"] = _css_string
+    return env
+
+
+def _css_string(text: str) -> Markup:
+    """``text`` inside a CSS string: quotes and backslashes escaped, never a way out of the rule."""
+    return Markup("".join(c if c.isalnum() or c in " .,:;-–—'’()" else f"\\{ord(c):06x}" for c in str(text)))
 
 
 def _local(zone: str, moment: datetime) -> datetime:
@@ -90,33 +99,34 @@ def document_facts(version: PolicyVersion, settings: Settings) -> dict:
     old PDF would change when a new version is posted.
     """
     policy = version.policy
+    _ = i18n.labels(policy.language)
     if version.is_draft:
         # A draft has no number until it is merged (the site says the same).
         return {
-            "title": f"{policy.title} — draft",
+            "title": _("{title} — draft", title=policy.title),
             "subject": f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), "
                        "draft not yet published",
             "keywords": [policy.title, policy.id, "draft", policy.organisation, policy.jurisdiction,
                          "policy"],
             "created": "",
-            "version_label": "Draft",
-            "version_note": "numbered when it is published",
-            "effective": "not yet (draft)",
-            "posted": "not yet posted",
+            "version_label": _("Draft"),
+            "version_note": _("numbered when it is published"),
+            "effective": _("not yet (draft)"),
+            "posted": _("not yet posted"),
             "url": "",
-            "no_url": "none yet: this is a draft",
-            "draft": DRAFT_LABEL,
-            "end_note": f"End of {policy.title}, draft.",
+            "no_url": _("none yet: this is a draft"),
+            "draft": _(DRAFT_LABEL),
+            "end_note": _("End of {title}, draft.", title=policy.title),
         }
-    effective = render.long_date(version.effective_date) if version.effective_date else "not recorded"
-    posted, created = "not recorded", ""
+    effective = _.date(version.effective_date) if version.effective_date else _("not recorded")
+    posted, created = _("not recorded"), ""
     if version.posted_at is not None:
         # In the zone it was posted under: a later change of time zone must not restamp it.
         local = _local(version.posted_zone or settings.timezone, version.posted_at)
-        posted = f"{render.long_date(local)}, {local:%H:%M} {local.tzname() or ''}".rstrip()
+        posted = f"{_.date(local)}, {local:%H:%M} {local.tzname() or ''}".rstrip()
         created = local.isoformat(timespec="seconds")
     return {
-        "title": f"{policy.title} — version {version.number}",
+        "title": _("{title} — version {number}", title=policy.title, number=version.number),
         "subject": f"{policy.title} of {policy.organisation} ({policy.jurisdiction}), "
                    f"version {version.number}, effective {effective}",
         "keywords": [policy.title, policy.id, f"version {version.number}", policy.organisation,
@@ -129,7 +139,7 @@ def document_facts(version: PolicyVersion, settings: Settings) -> dict:
         "url": version_url(settings.site_url or "", version),
         "no_url": "",
         "draft": "",
-        "end_note": f"End of {policy.title}, version {version.number}.",
+        "end_note": _("End of {title}, version {number}.", title=policy.title, number=version.number),
     }
 
 
@@ -193,6 +203,7 @@ def document_html(version: PolicyVersion, settings: Settings, *, toc: bool, rows
             doc=document_facts(version, settings),
             preamble=next((r["body_html"] for r in rows if r["number"] is None), ""),
             clauses=[r for r in rows if r["number"] is not None],
+            _=i18n.labels(policy.language),
             toc=toc,
             contact_fallback="" if shows_contact else render.contact_html(policy.contact),
             stylesheet=Markup(stylesheet),

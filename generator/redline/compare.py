@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import Clause, Policy, canonical_markdown
+from ..render import i18n
 
 # --------------------------------------------------------------------------- model
 
@@ -26,26 +27,26 @@ class FieldChange:
 
 
 FIELD_LABELS = {
-    "title": "Title",
-    "summary": "In short",
-    "body": "Text",
-    "contact": "Contact details",
-    "organisation": "Organisation",
-    "jurisdiction": "Jurisdiction",
-    "language": "Language",
-    "contact.role": "Contact role",
-    "contact.postal_address": "Postal address",
-    "contact.email": "Email",
-    "contact.phone": "Phone",
-    "preamble": "Introduction",
+    "title": i18n.N_("Title"),
+    "summary": i18n.N_("In short"),
+    "body": i18n.N_("Text"),
+    "contact": i18n.N_("Contact details"),
+    "organisation": i18n.N_("Organisation"),
+    "jurisdiction": i18n.N_("Jurisdiction"),
+    "language": i18n.N_("Language"),
+    "contact.role": i18n.N_("Contact role"),
+    "contact.postal_address": i18n.N_("Postal address"),
+    "contact.email": i18n.N_("Email"),
+    "contact.phone": i18n.N_("Phone"),
+    "preamble": i18n.N_("Introduction"),
 }
 
 
 CHANGED_NAMES = {
-    "title": "the title",
-    "summary": "the summary",
-    "body": "the wording",
-    "contact": "the contact details",
+    "title": i18n.N_("the title"),
+    "summary": i18n.N_("the summary"),
+    "body": i18n.N_("the wording"),
+    "contact": i18n.N_("the contact details"),
 }
 """How a changed clause field is named in "Changed: the title and the wording."."""
 
@@ -150,31 +151,38 @@ class PolicyDiff:
     def moved(self) -> tuple[ClauseChange, ...]:
         return tuple(c for c in self.clauses if c.moved)
 
-    def summary(self) -> str:
-        """One line for the versions table, e.g. ``2 clauses changed, 1 added``."""
+    def summary(self, language: str | None = None) -> str:
+        """One line for the versions table, e.g. ``2 clauses changed, 1 added``, in ``language``."""
+        _ = i18n.labels(language)
         if self.old is None:
-            n = sum(1 for _ in self.new.walk())
-            return f"First version: {_plural(n, 'clause')}"
+            n = sum(1 for _c in self.new.walk())
+            return _.plural("First version: {n} clause", "First version: {n} clauses", n)
         if self.is_empty:
-            return "No change to the public text"
+            return _("No change to the public text")
         counts = [(len(self.of_kind("changed")), "changed"), (len(self.of_kind("added")), "added"),
                   (len(self.of_kind("removed")), "removed"), (len(self.moved), "moved")]
-        parts: list[str] = ["Introduction changed"] if self.preamble else []
-        counted = False
+        parts: list[str] = [_("Introduction changed")] if self.preamble else []
         for n, verb in counts:
-            if n:
-                parts.append(f"{_plural(n, 'clause')} {verb}" if not counted else f"{n} {verb}")
-                counted = True
+            if n:  # "2 clauses changed, 1 added": the noun once, with the first count
+                parts.append(_.plural(*FIRST_COUNT[verb], n) if len(parts) == bool(self.preamble)
+                             else _(LATER_COUNT[verb], n=n))
         if self.metadata:
-            parts.append("policy details changed" if parts else "Policy details changed")
+            parts.append(_("policy details changed") if parts else _("Policy details changed"))
         return ", ".join(parts)
 
 
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 # --------------------------------------------------------------------------- matching
+
+
+FIRST_COUNT = {
+    "changed": (i18n.N_("{n} clause changed"), i18n.N_("{n} clauses changed")),
+    "added": (i18n.N_("{n} clause added"), i18n.N_("{n} clauses added")),
+    "removed": (i18n.N_("{n} clause removed"), i18n.N_("{n} clauses removed")),
+    "moved": (i18n.N_("{n} clause moved"), i18n.N_("{n} clauses moved")),
+}
+LATER_COUNT = {"changed": i18n.N_("{n} changed"), "added": i18n.N_("{n} added"),
+               "removed": i18n.N_("{n} removed"), "moved": i18n.N_("{n} moved")}
+"""The parts of a summary line, by what happened: the first names the clauses, the others count."""
 
 
 def places(policy: Policy | None) -> dict[str, tuple[Place, Clause]]:

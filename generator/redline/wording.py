@@ -8,6 +8,8 @@ from typing import Any, Callable
 from markupsafe import Markup
 
 from ..content import limits
+from ..render import i18n
+from ..render.i18n import ENGLISH, N_, Labels
 from ..render.markdown import Converter
 from ..render.sanitize import clean
 from ..render.templates import CONTACT_MARKER, md_attr, render
@@ -32,38 +34,46 @@ def _value_text(value: Any) -> str:
 
 
 PREAMBLE = {
-    "added": ("Added.", "The policy now opens with this introduction."),
-    "removed": ("Removed.", "The introduction before the clauses was removed."),
-    "changed": ("Changed:", "the wording of the introduction before the clauses."),
+    "added": (N_("Added."), N_("The policy now opens with this introduction.")),
+    "removed": (N_("Removed."), N_("The introduction before the clauses was removed.")),
+    "changed": (N_("Changed:"), N_("the wording of the introduction before the clauses.")),
 }
 """What happened to the untitled introduction, in words."""
 
 
-def contact_sentence(shown: bool) -> str:
-    return ("The contact details are now shown at the end of this clause."
-            if shown else "The contact details are no longer shown at the end of this clause.")
+def contact_sentence(shown: bool, _: Labels = ENGLISH) -> str:
+    return (_("The contact details are now shown at the end of this clause.")
+            if shown else _("The contact details are no longer shown at the end of this clause."))
 
 
-def what_happened(c: ClauseChange) -> tuple[str, str]:
+def what_happened(c: ClauseChange, _: Labels = ENGLISH) -> tuple[str, str]:
     """What happened to the clause, in words (not colour): a bold lead word and the rest."""
     if c.kind == "added":
-        return "Added.", "This clause is new."
+        return _("Added."), _("This clause is new.")
     if c.kind == "removed":
-        return "Removed.", f"It was clause {c.old_place.number}."
-    lead, parts = "Moved.", []
+        return _("Removed."), _("It was clause {number}.", number=c.old_place.number)
+    lead, parts = _("Moved."), []
     if c.fields:
-        lead = "Changed:"
-        names = [CHANGED_NAMES.get(f.name, f.label.lower()) for f in c.fields]
-        parts.append((", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + ".")
+        lead = _("Changed:")
+        names = [_(CHANGED_NAMES.get(f.name, f.label.lower())) for f in c.fields]
+        parts.append(_("{names} and {last}.", names=", ".join(names[:-1]), last=names[-1]) if len(names) > 1
+                     else names[0] + ".")
     if c.moved:
         old_p, new_p = c.old_place, c.new_place
         if old_p.parent_id != new_p.parent_id:
-            where = f"under “{new_p.parent_title}”" if new_p.parent_title else "to the top level"
-            parts.append(f"{'It moved' if c.fields else 'It is now'} {where} (it was clause {old_p.number}).")
+            if new_p.parent_title:
+                parts.append(_("It moved under “{parent}” (it was clause {number}).", parent=new_p.parent_title,
+                               number=old_p.number) if c.fields else
+                             _("It is now under “{parent}” (it was clause {number}).", parent=new_p.parent_title,
+                               number=old_p.number))
+            else:
+                parts.append(_("It moved to the top level (it was clause {number}).", number=old_p.number)
+                             if c.fields else
+                             _("It is now at the top level (it was clause {number}).", number=old_p.number))
         else:
-            parts.append(f"It moved from clause {old_p.number} to {new_p.number}.")
+            parts.append(_("It moved from clause {old} to {new}.", old=old_p.number, new=new_p.number))
     elif c.renumbered:
-        parts.append(f"It was clause {c.old_place.number}.")
+        parts.append(_("It was clause {number}.", number=c.old_place.number))
     return lead, " ".join(parts)
 
 
@@ -87,15 +97,16 @@ def field_pairs(c: ClauseChange) -> list[tuple[str, str, Any, Any]]:
             for f in c.fields if f.name != "title"]
 
 
-def redline_fields(c: ClauseChange, *, labels: bool = True) -> list[dict[str, str]]:
+def redline_fields(c: ClauseChange, *, labels: bool = True, language: str | None = None) -> list[dict[str, str]]:
     """The redline of each public field of a clause: ``name``, ``label`` and ``markdown``."""
     out: list[dict[str, str]] = []
+    _ = i18n.labels(language)
     for name, label, old, new in field_pairs(c):
         if name == "contact":
-            md = contact_sentence(bool(new))
+            md = contact_sentence(bool(new), _)
         else:
-            md = word_diff_html(old, new, labels=labels)
-        out.append({"name": name, "label": label, "markdown": md})
+            md = word_diff_html(old, new, labels=labels, language=language)
+        out.append({"name": name, "label": _(label), "markdown": md})
     return out
 
 
@@ -106,7 +117,7 @@ def _strip_marker(text: str | None) -> str | None:
 
 def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_url: str | None = None,
                      old_url: str | None = None, for_site: bool = True, heading_level: int = 2,
-                     convert: Callable[[str], Markup] | None = None) -> str:
+                     convert: Callable[[str], Markup] | None = None, language: str | None = None) -> str:
     """The body of a changes page: every changed clause with its number, title, what happened and its redline.
 
     Args:
@@ -122,17 +133,20 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
         convert: The site's converter (plain Python-Markdown when ``for_site`` and none is
             given): each redline of content is made HTML (and sanitised) here, so no content
             text reaches the engine's Markdown.
+        language: the policy's language (BCP 47): every label and sentence is in it.
 
     Returns:
         Markdown with inline HTML.
     """
     if for_site and convert is None:
         convert = Converter()  # a page never carries content the core has not made safe HTML
+    _ = i18n.labels(language)
+    said = {"labels": for_site, "language": language}
     entries = []
     for c in diff.clauses:
         title = c.field("title")
         if title is not None:
-            title_md = word_diff_html(_plain(title.old), _plain(title.new), labels=for_site)
+            title_md = word_diff_html(_plain(title.old), _plain(title.new), **said)
         else:
             title_md = md_attr(c.clause.title)
         url = ""
@@ -145,36 +159,36 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
             "kind": c.kind,
             "number": c.number,
             "title_md": title_md,
-            "lead": what_happened(c)[0],
-            "what": what_happened(c)[1],
-            "fields": _converted(redline_fields(c, labels=for_site), convert),
+            "lead": what_happened(c, _)[0],
+            "what": what_happened(c, _)[1],
+            "fields": _converted(redline_fields(c, **said), convert),
             "url": url,
-            "link_label": (f"Read clause {c.number} in {new_label}" if c.new is not None
-                           else f"Read clause {c.number} as it was in {old_label}"),
+            "link_label": (_("Read clause {number} in {label}", number=c.number, label=new_label)
+                           if c.new is not None else
+                           _("Read clause {number} as it was in {label}", number=c.number, label=old_label)),
         })
     metadata = []
     for f in diff.metadata:
         if f.name == "contact.postal_address":
-            md = word_diff_html(_plain("\n".join(f.old or ())), _plain("\n".join(f.new or ())), labels=for_site)
+            md = word_diff_html(_plain("\n".join(f.old or ())), _plain("\n".join(f.new or ())), **said)
             md = md.replace("\n", "<br>\n")
         else:
-            md = word_diff_html(_plain(_value_text(f.old)), _plain(_value_text(f.new)), labels=for_site)
-        metadata.append({"label": f.label, "markdown": md})
+            md = word_diff_html(_plain(_value_text(f.old)), _plain(_value_text(f.new)), **said)
+        metadata.append({"label": _(f.label), "markdown": md})
     preamble = None
     if diff.preamble is not None:
         f = diff.preamble
         kind = "added" if f.old is None else "removed" if f.new is None else "changed"
-        preamble = _converted([{"name": "body", "label": f.label, "kind": kind, "lead": PREAMBLE[kind][0],
-                                "what": PREAMBLE[kind][1],
-                                "markdown": word_diff_html(f.old, f.new, labels=for_site)}], convert)[0]
+        preamble = _converted([{"name": "body", "label": _(f.label), "kind": kind, "lead": _(PREAMBLE[kind][0]),
+                                "what": _(PREAMBLE[kind][1]),
+                                "markdown": word_diff_html(f.old, f.new, **said)}], convert)[0]
     metadata_html = None
     if convert is not None and metadata:
         metadata_html = convert("\n".join(f"- **{m['label']}:** {m['markdown']}" for m in metadata))
-    return render("changes.md", diff=diff, entries=entries, metadata=metadata, metadata_html=metadata_html,
-                  preamble=preamble,
-                  old_label=old_label,
+    return render("changes.md", language=language, diff=diff, entries=entries, metadata=metadata,
+                  metadata_html=metadata_html, preamble=preamble, old_label=old_label,
                   new_label=new_label, for_site=for_site, hashes="#" * max(1, min(heading_level, 6)),
-                  summary=diff.summary())
+                  summary=diff.summary(language))
 
 
 def _converted(fields: list[dict[str, str]], convert: Callable[[str], Markup] | None) -> list[dict[str, Any]]:
@@ -188,11 +202,12 @@ def _converted(fields: list[dict[str, str]], convert: Callable[[str], Markup] | 
     return fields
 
 
-def change_summary(d: PolicyDiff, limit: int = 4) -> str:
+def change_summary(d: PolicyDiff, limit: int = 4, *, language: str | None = None) -> str:
     """``2 clauses changed: 1.2 Recording of calls, 3 Disclosure`` for tables and the CLI."""
-    text = d.summary()
+    text = d.summary(language)
     if d.is_first or d.is_empty or not d.clauses:
         return text
     named = [f"{c.number} {c.clause.title}" for c in d.clauses[:limit]]
     more = len(d.clauses) - limit
-    return f"{text}: {', '.join(named)}" + (f" and {more} more" if more > 0 else "")
+    _ = i18n.labels(language)
+    return f"{text}: {', '.join(named)}" + (_(" and {n} more", n=more) if more > 0 else "")

@@ -8,6 +8,8 @@ import re
 from markupsafe import escape
 
 from ..content import limits
+from ..render import i18n
+from ..render.i18n import Labels
 from . import tables
 
 # Links, inline code and autolinks are compared whole: a redline inside a URL
@@ -26,7 +28,9 @@ _BLOCK_MARKER = re.compile(r"^(?:[ \t]*(?:[-*+]|\d+[.)])[ \t]+|[ \t]*>[ \t]?|#{1
 _RAW = re.compile(r"^(?:\[[^\]\n]*\]\([^)\s]*\)|`[^`\n]+`|<(?:https?://|mailto:)[^>\s]+>|<[^>\s@<]+@[^>\s@<]+>)$")
 _LINK = re.compile(r"\[(?P<text>[^\]\n]*)\](?P<target>\([^)\s]*\))\Z")
 
-LABELS = {"ins": "inserted", "del": "deleted"}
+LABELS = {"ins": i18n.N_("inserted"), "del": i18n.N_("deleted")}
+ROW_LABELS = {"ins": i18n.N_("inserted row"), "del": i18n.N_("deleted row")}
+"""What a screen reader hears before marked words (in the text's language, from the catalogue)."""
 
 
 def tokens(text: str) -> list[str]:
@@ -43,7 +47,8 @@ def _esc(token: str) -> str:
     return token if _RAW.match(token) else str(escape(token))
 
 
-def _wrap(tag: str, text_tokens: list[str], at_line_start: bool, labels: bool, what: str | None = None) -> str:
+def _wrap(tag: str, text_tokens: list[str], at_line_start: bool, labels: Labels | None,
+          what: str | None = None) -> str:
     """Mark ``text_tokens`` as inserted or deleted, one tag per line so Markdown blocks survive."""
     out: list[str] = []
     lines: list[list[str]] = [[]]
@@ -71,14 +76,14 @@ def _wrap(tag: str, text_tokens: list[str], at_line_start: bool, labels: bool, w
         trail = raw[len(raw.rstrip()):]
         inner = "".join(_esc(t) for t in tokens(body))
         if labels:
-            said = f"{LABELS[tag]} {what}" if what else LABELS[tag]
+            said = labels(ROW_LABELS[tag] if what == "row" else LABELS[tag])
             inner = (f'<span class="policy-sr">[{said}: </span>{inner}'
                      f'<span class="policy-sr">]</span>')
         out.append(f"{prefix}{lead}<{tag}>{inner}</{tag}>{trail}")
     return "".join(out)
 
 
-def word_diff_html(old: str | None, new: str | None, *, labels: bool = True) -> str:
+def word_diff_html(old: str | None, new: str | None, *, labels: bool = True, language: str | None = None) -> str:
     """Redline ``old`` → ``new`` word by word as Markdown with ``<ins>``/``<del>`` marks.
 
     Lines are matched first (a paragraph or a list item is one line of the
@@ -92,13 +97,15 @@ def word_diff_html(old: str | None, new: str | None, *, labels: bool = True) -> 
         labels: Add visually hidden ``[inserted: …]``/``[deleted: …]`` words for
             screen readers and copy-paste; turn off where classes are stripped
             (e.g. a GitHub comment), as the words would then show.
+        language: the language of the text (BCP 47), for those words.
 
     Returns:
         Markdown text; equal inputs give the text unchanged (escaped).
     """
+    said = i18n.labels(language) if labels else None
     if limits.first_problem(old) or limits.first_problem(new):
         # Over the renderer limits (an archived text only): the whole text out, the whole text in.
-        return "\n".join(x for x in (_whole("del", old, labels), _whole("ins", new, labels)) if x)
+        return "\n".join(x for x in (_whole("del", old, said), _whole("ins", new, said)) if x)
     a = old.split("\n") if old else []
     b = new.split("\n") if new else []
     out: list[str] = []
@@ -107,11 +114,11 @@ def word_diff_html(old: str | None, new: str | None, *, labels: bool = True) -> 
             out.extend("".join(_esc(t) for t in tokens(line)) for line in a[i1:i2])
             continue
         for x, y in _pair_lines(a[i1:i2], b[j1:j2]):
-            out.append(_pair(x, y, labels))
+            out.append(_pair(x, y, said))
     return "\n".join(out)
 
 
-def _pair(x: str | None, y: str | None, labels: bool) -> str:
+def _pair(x: str | None, y: str | None, labels: Labels | None) -> str:
     """The redline of one old line against the new line it became (either may be ``None``)."""
     def wrap(tag: str, text: str, what: str | None) -> str:
         return _wrap(tag, tokens(text), False, labels, what)
@@ -126,12 +133,12 @@ def _pair(x: str | None, y: str | None, labels: bool) -> str:
     return _wrap(tag, tokens(line), True, labels)
 
 
-def _whole(tag: str, text: str | None, labels: bool) -> str:
+def _whole(tag: str, text: str | None, labels: Labels | None) -> str:
     if not text:
         return ""
     inner = str(escape(text)).replace("\n", "<br>")
     if labels:
-        inner = f'<span class="policy-sr">[{LABELS[tag]}: </span>{inner}<span class="policy-sr">]</span>'
+        inner = f'<span class="policy-sr">[{labels(LABELS[tag])}: </span>{inner}<span class="policy-sr">]</span>'
     return f"<p><{tag}>{inner}</{tag}></p>"
 
 
@@ -167,7 +174,7 @@ def _pair_lines(a: list[str], b: list[str]) -> list[tuple[str | None, str | None
     return out
 
 
-def _line_diff(old: str, new: str, labels: bool) -> str:
+def _line_diff(old: str, new: str, labels: Labels | None) -> str:
     """Word-level redline of one line against another."""
     m_old, m_new = _BLOCK_MARKER.match(old), _BLOCK_MARKER.match(new)
     p_old, p_new = (m_old.group(0) if m_old else ""), (m_new.group(0) if m_new else "")

@@ -11,6 +11,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..model import Clause, Contact, Policy
+from . import i18n
 from .markdown import Converter
 
 CONTACT_MARKER = re.compile(r"^[ \t]*<!--\s*contact\s*-->[ \t]*$", re.MULTILINE)
@@ -27,7 +28,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["long_date"] = long_date
+    env.filters["long_date"] = _long_date_in
     env.filters["iso"] = lambda d: d.isoformat() if d else ""
     env.filters["md_attr"] = md_attr
     env.globals["contact_html"] = contact_html
@@ -35,9 +36,20 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(template: str, **context: Any) -> str:
-    """Render ``template`` from ``generator/render/templates`` with ``context``."""
-    return environment().get_template(template).render(**context)
+def render(template: str, *, language: str | None = None, **context: Any) -> str:
+    """Render ``template`` from ``generator/render/templates`` with ``context``.
+
+    Its labels and dates are in ``language`` (a BCP 47 tag; English when ``None``): the
+    template calls ``_("Version {number}", number=…)``, and ``long_date`` uses it too.
+    """
+    return environment().get_template(template).render(_=i18n.labels(language), **context)
+
+
+@jinja2.pass_context
+def _long_date_in(context: Any, value: date | datetime | None) -> str:
+    """The ``long_date`` filter: the date in the language of the template's labels."""
+    labels = context.get("_")
+    return labels.date(value) if isinstance(labels, i18n.Labels) else long_date(value)
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -104,5 +116,5 @@ def policy_markdown(policy: Policy, convert: Converter, **context: Any) -> str:
     clauses = list(policy.walk())
     html = {c.id: clause_html(c, policy.contact, convert) for _, c, _ in clauses}
     preamble = convert(policy.preamble) if policy.preamble else Markup("")
-    return render("policy.md", policy=policy, clauses=clauses, heading=heading_level, html=html,
-                  preamble=preamble, **context)
+    return render("policy.md", language=policy.language, policy=policy, clauses=clauses,
+                  heading=heading_level, html=html, preamble=preamble, **context)

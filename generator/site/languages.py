@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from babel import Locale, UnknownLocaleError
-
 from ..content.translations import stale
 from ..history.versions import PolicyHistory
 from ..model import Policy
+from ..render.i18n import language_name
 
 
 @dataclass(frozen=True)
@@ -42,15 +41,6 @@ class Family:
     """Ids of the clauses of the version shown that lag behind the source in force."""
     missing: frozenset[str] = field(default_factory=frozenset)
     """Of those, the ones whose source clause is gone from the source in force."""
-
-
-def language_name(tag: str) -> str:
-    """The language's name in that language ("Māori", "English"); the tag itself if Babel does not know it."""
-    try:
-        name = Locale.parse(tag.replace("-", "_")).get_language_name()
-    except (ValueError, UnknownLocaleError):
-        return tag
-    return name[:1].upper() + name[1:] if name else tag
 
 
 def families(policies: Iterable[Policy], histories: Mapping[str, PolicyHistory]) -> dict[str, Family]:

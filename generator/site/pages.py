@@ -12,6 +12,7 @@ from ..model import Policy, PolicyVersion
 from ..redline import compare as redline
 from ..redline.wording import change_summary, changes_markdown
 from ..render import templates as render
+from ..render.i18n import N_, Labels, labels
 from ..render.markdown import Converter
 from ..render.urls import href as _href
 from ..render.references import LinkContext
@@ -20,7 +21,7 @@ from .languages import Family
 from .structure import Page, PdfFile, PolicyArchive, VersionLinks
 from .versions_json import VersionsFile, record
 
-DRAFT_LABEL = "Draft — not yet published"
+DRAFT_LABEL = N_("Draft — not yet published")
 
 
 def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site_url: str = "",
@@ -118,24 +119,25 @@ class _Layout:
     def posted(self, v: PolicyVersion) -> str:
         # In the zone the version was posted under, as its PDF says (see versions.PublicationRules).
         when = v.posted_at.astimezone(zone(v.posted_zone) if v.posted_zone else self.tz)
-        return f"{render.long_date(when)}, {when:%H:%M} {when.tzname()}"
+        return f"{labels(v.policy.language).date(when)}, {when:%H:%M} {when.tzname()}"
 
     def header(self, here: str, v: PolicyVersion, *, changes: bool = False, languages: bool = False) -> str:
         """The line under every policy page title: version, status, effective date, links (and, on
         the page in force, the same policy in its other languages)."""
         pdf = None
+        _ = labels(v.policy.language)
         found = None if v.is_draft else self.a.links[v.number].pdf
         if found is not None:
-            pdf = (f'<a href="{rel(here, found.path)}" download>PDF of version {v.number}</a>'
-                   f" ({human_size(found.size)})")
+            label = _("PDF of version {number}", number=v.number)
+            pdf = f'<a href="{rel(here, found.path)}" download>{label}</a> ({human_size(found.size)})'
         return render.render(
-            "version_header.md", v=v, draft_label=DRAFT_LABEL,
+            "version_header.md", language=v.policy.language, v=v, draft_label=_(DRAFT_LABEL),
             page_link=rel(here, self.src(v)) if changes else None,
             changes_link=None if changes else rel(here, self.src(v, changes=True)),
             versions_link=(None if here == versions_src(self.pid) else rel(here, versions_src(self.pid))),
-            pdf=pdf, languages=self.language_links(here) if languages else [])
+            pdf=pdf, languages=self.language_links(here, _) if languages else [])
 
-    def language_links(self, here: str) -> list[tuple[str, str]]:
+    def language_links(self, here: str, _: Labels) -> list[tuple[str, str]]:
         """``(label, HTML link)`` for the policy this translates and each translation of it."""
         family = self.a.family
         out = []
@@ -143,12 +145,13 @@ class _Layout:
             link = (f'<a href="{html.escape(_href(here, policy_src(r.policy_id)))}" hreflang="{r.language}" '
                     f'lang="{r.language}">{render.md_attr(html.escape(r.title, quote=False))} '
                     f'({html.escape(r.language_name)})</a>')
-            out.append(("Translation of" if r.is_source else "Also in", link))
+            out.append((_("Translation of") if r.is_source else _("Also in"), link))
         return out
 
     def stale_notices(self, here: str) -> dict[str, str]:
         """A notice for each clause of a translation's page in force that lags behind its source in force."""
         family, refs = self.a.family, self.convert.references
+        _ = labels(self.a.policy.language)
         if not family or not family.stale or family.source_id is None or refs is None:
             return {}
         out = {}
@@ -161,32 +164,34 @@ class _Layout:
             lang = source.policy.language
             link = (f'<a href="{html.escape(target.href)}" hreflang="{lang}" lang="{lang}">'
                     f'{render.md_attr(html.escape(target.label, quote=False))}</a>')
-            text = (f"The text this clause translates has changed, and the translation has not caught up. "
-                    f"Read {link} as it is in force." if cid not in family.missing else
-                    f"The text this clause translated is no longer in {link} as it is in force.")
-            out[cid] = render.render("notice.md", kind="stale", text=text, lang="en")
+            text = (_("The text this clause translates has changed, and the translation has not caught up. "
+                      "Read {link} as it is in force.", link=link) if cid not in family.missing else
+                    _("The text this clause translated is no longer in {link} as it is in force.", link=link))
+            out[cid] = render.render("notice.md", kind="stale", text=text)
         return out
 
     def status_banner(self, here: str, v: PolicyVersion) -> tuple[str, str]:
         """The banner over a version that is not the one in force, as HTML (theme/main.html)."""
         force = self.h.in_force
         to_force = _href(here, policy_src(self.pid))
+        _ = labels(v.policy.language)
         if v.is_draft:
             if self.h.latest is None:
-                return (f"{DRAFT_LABEL}. This policy has no published version yet; it takes effect "
-                        "only once it is merged into the publishing branch."), "draft"
-            return (f"{DRAFT_LABEL}. This text differs from the published one (version "
-                    f"{self.h.latest.number}); it takes effect only once it is merged into the "
-                    "publishing branch."), "draft"
+                return _("{draft}. This policy has no published version yet; it takes effect only once it is "
+                         "merged into the publishing branch.", draft=_(DRAFT_LABEL)), "draft"
+            return _("{draft}. This text differs from the published one (version {number}); it takes effect "
+                     "only once it is merged into the publishing branch.", draft=_(DRAFT_LABEL),
+                     number=self.h.latest.number), "draft"
         if v.status == "superseded":
-            now = (f' <a href="{to_force}">Read the version in force (version {force.number})</a>.'
-                   if force else "")
-            return (f"Version {v.number} was superseded on {render.long_date(v.superseded_on)} "
-                    f"and is kept for the record.{now}"), "superseded"
+            now = (" " + _('<a href="{href}">Read the version in force (version {number})</a>.',
+                           href=to_force, number=force.number) if force else "")
+            return _("Version {number} was superseded on {date} and is kept for the record.",
+                     number=v.number, date=_.date(v.superseded_on)) + now, "superseded"
         if v.status == "scheduled":
-            now = (f' Until then <a href="{to_force}">version {force.number}</a> is in force.'
-                   if force else "")
-            return (f"Version {v.number} takes effect on {render.long_date(v.effective_date)}.{now}"), "scheduled"
+            now = (" " + _('Until then <a href="{href}">version {number}</a> is in force.',
+                           href=to_force, number=force.number) if force else "")
+            return _("Version {number} takes effect on {date}.", number=v.number,
+                     date=_.date(v.effective_date)) + now, "scheduled"
         return "", ""
 
     # -- pages ---------------------------------------------------------------------
@@ -204,19 +209,19 @@ class _Layout:
     def notices(self, here: str, shown: PolicyVersion) -> list[str]:
         """Notices on the page in force: scheduled versions ahead, a draft in this build."""
         out = []
+        _ = labels(shown.policy.language)
         for s in self.h.scheduled:
             if s.number == shown.number:
                 continue
-            out.append(render.render("notice.md", kind="scheduled", text=(
-                f"A new version (version {s.number}) takes effect on "
-                f"**{render.long_date(s.effective_date)}**. "
-                f"[See what changes]({rel(here, self.src(s, changes=True))}) or "
-                f"[read version {s.number}]({rel(here, self.src(s))}).")))
+            out.append(render.render("notice.md", kind="scheduled", text=_(
+                "A new version (version {number}) takes effect on **{date}**. [See what changes]({changes}) "
+                "or [read version {number}]({page}).", number=s.number, date=_.date(s.effective_date),
+                changes=rel(here, self.src(s, changes=True)), page=rel(here, self.src(s)))))
         if self.h.draft is not None and not shown.is_draft:
-            out.append(render.render("notice.md", kind="draft", text=(
-                f"**{DRAFT_LABEL}:** this build contains an unpublished draft. "
-                f"[Read the draft]({rel(here, self.src(self.h.draft))}) or "
-                f"[see its changes]({rel(here, self.src(self.h.draft, changes=True))}).")))
+            out.append(render.render("notice.md", kind="draft", text=_(
+                "**{draft}:** this build contains an unpublished draft. [Read the draft]({page}) or "
+                "[see its changes]({changes}).", draft=_(DRAFT_LABEL), page=rel(here, self.src(self.h.draft)),
+                changes=rel(here, self.src(self.h.draft, changes=True)))))
         return out
 
     def current_page(self, shown: PolicyVersion) -> None:
@@ -225,10 +230,13 @@ class _Layout:
         if shown.is_draft or shown.status == "scheduled":
             banner, kind = self.status_banner(here, shown)
         if self.h.withdrawn_on is not None:
-            applies = "no longer applies" if self.h.withdrawn_on <= self.h.today else "will no longer apply"
-            banner, kind = (f"This policy was withdrawn: it {applies} from "
-                            f"{render.long_date(self.h.withdrawn_on)}. Version {shown.number}, its last, "
-                            "and every earlier version are kept for the record."), "superseded"
+            _ = labels(shown.policy.language)
+            applies = (_("This policy was withdrawn: it no longer applies from {date}.")
+                       if self.h.withdrawn_on <= self.h.today else
+                       _("This policy was withdrawn: it will no longer apply from {date}."))
+            banner, kind = (applies.format(date=_.date(self.h.withdrawn_on)) + " " + _(
+                "Version {number}, its last, and every earlier version are kept for the record.",
+                number=shown.number)), "superseded"
         # References lead to the policies in force now.
         with self.convert.linking(LinkContext(here)):
             md = render.policy_markdown(shown.policy, self.convert,
@@ -241,7 +249,9 @@ class _Layout:
         # The status sentence is the theme's banner (page meta), shown once above the title.
         banner, kind = self.status_banner(here, v)
         notices: list[str] = []
-        title = f"{v.policy.title} — {DRAFT_LABEL.lower()}" if v.is_draft else f"{v.policy.title}, version {v.number}"
+        _ = labels(v.policy.language)
+        title = (f"{v.policy.title} — {_(DRAFT_LABEL).lower()}" if v.is_draft
+                 else _("{title}, version {number}", title=v.policy.title, number=v.number))
         # References lead to the versions in force on this version's effective date: the page
         # of an old version never changes because another policy moved on.
         with self.convert.linking(LinkContext(here, v.effective_date)):
@@ -253,21 +263,24 @@ class _Layout:
         here = self.src(v, changes=True)
         prev = self.h.previous(v)
         d = self.a.diffs[0 if v.is_draft else v.number]
-        new_label = "the draft" if v.is_draft else f"version {v.number}"
+        lang = v.policy.language
+        _ = labels(lang)
+        new_label = _("the draft") if v.is_draft else _("version {number}", number=v.number)
         with self.convert.linking(LinkContext(here, v.effective_date)):
             body = changes_markdown(
-                d, old_label=f"version {prev.number}" if prev else "", new_label=new_label,
+                d, old_label=_("version {number}", number=prev.number) if prev else "", new_label=new_label,
                 new_url=rel(here, self.src(v)), old_url=rel(here, self.src(prev)) if prev else "",
-                heading_level=2, convert=self.convert)
+                heading_level=2, convert=self.convert, language=lang)
         banner, kind = self.status_banner(here, v)
-        md = render.render("version_changes.md", v=v, prev=prev, title=v.policy.title,
+        md = render.render("version_changes.md", language=lang, v=v, prev=prev, title=v.policy.title,
                            header=self.header(here, v, changes=True), body=body,
-                           draft_label=DRAFT_LABEL, banner=banner,
+                           draft_label=_(DRAFT_LABEL), banner=banner,
                            prev_link=rel(here, self.src(prev)) if prev else None)
         self.page(here, md, banner, kind, lang=v.policy.language)
 
     def list_page(self) -> None:
         here = versions_src(self.pid)
+        lang = self.a.policy.language
         rows = []
         for v in reversed(self.h.versions):
             pdf = self.a.links[v.number].pdf
@@ -276,7 +289,7 @@ class _Layout:
                 # Raw HTML (the table lays out as cards on a phone): URLs, not Markdown links.
                 "link": _href(here, self.src(v)),
                 "changes_link": _href(here, self.src(v, changes=True)),
-                "summary": change_summary(self.a.diffs[v.number]),
+                "summary": change_summary(self.a.diffs[v.number], language=lang),
                 "posted": self.posted(v),
                 "pdf": (posixpath.relpath(pdf.path, posixpath.dirname(here)), human_size(pdf.size)) if pdf else None,
             })
@@ -284,10 +297,10 @@ class _Layout:
         if self.h.draft is not None:
             draft = {"link": rel(here, self.src(self.h.draft)),
                      "changes_link": rel(here, self.src(self.h.draft, changes=True)),
-                     "summary": change_summary(self.a.diffs[0])}
+                     "summary": change_summary(self.a.diffs[0], language=lang)}
         shown = self.h.in_force
-        md = render.render("versions.md", policy=self.a.policy, rows=rows, draft=draft,
-                           draft_label=DRAFT_LABEL, timezone=self.a.timezone,
+        md = render.render("versions.md", language=lang, policy=self.a.policy, rows=rows, draft=draft,
+                           draft_label=labels(lang)(DRAFT_LABEL), timezone=self.a.timezone,
                            header=self.header(here, shown) if shown else "",
                            feed_link="../feed.xml", json_link="../versions.json")
         self.page(here, md)

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from gitrepo import GitRepo, mkdocs_build, policy_yaml
+from pdftext import page_texts, reading_text
 
 V1 = "2026-03-02T10:00:00+13:00"
 V2 = "2026-06-01T10:00:00+12:00"
@@ -23,7 +24,7 @@ def maori(body: str) -> str:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("languages")
-    repo = GitRepo.project(tmp / "project", pdf=False)
+    repo = GitRepo.project(tmp / "project")
     repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa."))
     repo.commit("Publish the te reo Māori privacy policy", V1)
     repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa me tō wāhitau."))
@@ -57,3 +58,43 @@ def test_search_covers_the_versions_in_force_only(site):
     assert not [p for p in places if "/v/" in p or "/draft/" in p], sorted(places)
     words = " ".join(d["text"] for d in docs)
     assert "me tō wāhitau" in words
+
+
+def visible(path) -> str:
+    html = path.read_text(encoding="utf-8")
+    main = html[html.index('<article'):html.index('</article>')]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
+
+
+def test_a_maori_page_has_maori_labels_and_dates(site):
+    text = visible(site / "kaupapa-here-tumataiti" / "index.html")
+    for label in ("Putanga 2", "E mana ana", "Whai mana mai i te 1 Hune 2026", "Ngā ihirangi",
+                  "Ngā putanga katoa", "Ngā panonitanga i te putanga 2"):
+        assert label in text, label
+    for english in ("In force", "Effective", "Contents", "All versions", "June"):
+        assert english not in text, english
+
+
+def test_a_maori_redline_and_versions_list_are_in_maori(site):
+    changes = visible(site / "kaupapa-here-tumataiti" / "v" / "2" / "changes" / "index.html")
+    assert "Ngā panonitanga i te putanga 2 o Kaupapa Here Tūmataiti" in changes
+    assert "[kua tāpirihia: me tō wāhitau ]" in changes and "Kua panonitia: te kupu." in changes
+    listed = visible(site / "kaupapa-here-tumataiti" / "versions" / "index.html")
+    assert "Kaupapa Here Tūmataiti: ngā putanga katoa" in listed and "I whakakapia i te 1 Hune 2026" in listed
+
+
+def test_english_pages_keep_english_labels(site):
+    text = visible(site / "privacy-policy" / "index.html")
+    assert "In force" in text and "Contents" in text and "All versions" in text
+
+
+def test_a_maori_pdf_has_maori_labels_page_numbers_and_dates(site, tmp_path):
+    data = (site / "kaupapa-here-tumataiti" / "v" / "2" / "kaupapa-here-tumataiti-v2.pdf").read_bytes()
+    pages = page_texts(data, tmp_path)
+    whole = reading_text(pages)
+    assert "Whārangi 1 o 1" in pages[0] and "Whai mana 1 Hune 2026" in pages[0]
+    assert "Kaupapa Here Tūmataiti · Putanga 2" in pages[0]
+    for label in ("Putanga", "I whakaputaina", "Wāhitau tūturu",
+                  "Te mutunga o Kaupapa Here Tūmataiti, putanga 2."):
+        assert label in whole, label
+    assert "Page 1" not in whole and "Effective" not in whole and "Version" not in whole

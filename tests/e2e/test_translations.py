@@ -115,7 +115,7 @@ def test_once_brought_up_to_date_the_notice_goes_and_the_translation_has_its_own
     assert "stale" not in story["check3"].stderr
     page = (story["site3"] / "kaupapa-here-tumataiti" / "index.html").read_text(encoding="utf-8")
     assert "policy-notice--stale" not in page
-    assert "Version 2" in page and "1 July 2026" in page
+    assert "Putanga 2" in page and "1 Hūrae 2026" in page  # its own version, in its own language
     english_page = (story["site3"] / "privacy-policy" / "index.html").read_text(encoding="utf-8")
     assert "Version 2" in english_page and "1 June 2026" in english_page
 
