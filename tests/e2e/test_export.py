@@ -88,7 +88,7 @@ def test_zensical_builds_the_redline(exported):
 def test_zensical_builds_the_training_page_with_its_script(exported):
     _, _, site = exported
     html = (site / "training" / "all-staff" / "index.html").read_text(encoding="utf-8")
-    assert "All staff: privacy training" in page_text(html)
+    assert "All staff: Privacy Policy training" in page_text(html)
     scripts = re.findall(r'<script[^>]+src="([^"]*training\.js)"', html)
     assert scripts and (site / "training" / "all-staff" / scripts[0]).resolve().is_file()
 

@@ -71,3 +71,11 @@ def test_the_golden_site_says_what_a_reader_needs(gathered):
     contract = files["files/training/basics/checklist.json"]
     assert '"version": 2' in contract and "decline" in contract  # a choice id, never the answer in clear
     assert '"answer"' not in contract
+
+
+def test_training_headings_come_from_the_checklist_and_policy_titles(gathered):
+    """Issue 14, item 4: a checklist on the Data Policy was headed "privacy training"."""
+    files = _files(gathered)
+    assert "# Basics: Data Policy training" in files["pages/training/basics.md"]
+    index = files["pages/training/index.md"]
+    assert "# Staff training" in index and "privacy" not in index.lower()
