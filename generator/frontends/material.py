@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from html import escape as html_escape
+
+from ..render.i18n import N_, labels
+
 _SEARCH_DIALOG = 'class="md-search" data-md-component="search" role="dialog"'
 _TOC_TOGGLE = '<input class="md-nav__toggle md-toggle" type="checkbox" id="__toc">'
 
@@ -14,6 +19,31 @@ def fix_page(html: str, search_label: str = "Search", toc_label: str = "Table of
     if _TOC_TOGGLE in html and 'for="__toc"' not in html:
         html = html.replace(_TOC_TOGGLE, _TOC_TOGGLE[:-1] + f' aria-label="{toc_label}">', 1)
     return html
+
+
+TOC_LABEL = N_("Table of contents")
+"""Material's name for a page's contents sidebar (the page itself says "Contents")."""
+_TOC_NAV = '<nav class="md-nav md-nav--secondary" aria-label="Table of contents">'
+_TOC_TITLE = re.compile(r'(<label class="md-nav__title" for="__toc">\s*<span class="md-nav__icon md-icon"></span>\s*)'
+                        r'Table of contents')
+
+
+def in_site_language(html: str, page_language: str, site_language: str) -> str:
+    """A page in another language than the site's: Material's own words (skip link, header,
+    navigation, footer) are marked as the site's language (WCAG 3.1.2, language of parts),
+    and the page's contents sidebar is named in the page's language."""
+    if page_language.split("-")[0].lower() == site_language.split("-")[0].lower():
+        return html
+    lang = html_escape(site_language)
+    for old, new in (('class="md-skip">', f'class="md-skip" lang="{lang}">'),
+                     ('<header class="md-header', f'<header lang="{lang}" class="md-header'),
+                     ('<div class="md-sidebar md-sidebar--primary"',
+                      f'<div lang="{lang}" class="md-sidebar md-sidebar--primary"'),
+                     ('<footer class="md-footer">', f'<footer class="md-footer" lang="{lang}">')):
+        html = html.replace(old, new, 1)
+    toc = labels(page_language)(TOC_LABEL)
+    html = html.replace(_TOC_NAV, _TOC_NAV.replace("Table of contents", html_escape(toc)))
+    return _TOC_TITLE.sub(lambda m: m.group(1) + html_escape(toc), html)
 
 
 IN_FORCE_LABEL = "Version in force"

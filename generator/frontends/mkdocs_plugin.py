@@ -144,6 +144,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
 
     def on_post_page(self, output: str, *, page, config: MkDocsConfig) -> str | None:
         output = material.fix_page(output)
+        if page.meta.get("policy_lang"):
+            output = material.in_site_language(output, page.meta["policy_lang"],
+                                               config.theme.get("language") or "en")
         # `mkdocs serve` injects its live-reload script inline: a policy would block it.
         return output if self.is_serve else csp.with_policy(output, page.content or "")
 

@@ -100,9 +100,11 @@ class _Layout:
         # slightly differently, and an archived page must not change when it gains one.
         # Every page of a policy names its feed in <head> (theme/main.html), so readers find it.
         folder = posixpath.dirname(src) if src.endswith("index.md") else src.removesuffix(".md")
+        _ = labels(lang or self.a.policy.language)
         meta: dict[str, Any] = {"policy": self.pid,
                                 "policy_feed": posixpath.relpath(f"{self.pid}/feed.xml", folder),
-                                "policy_feed_title": f"{self.a.policy.title}: new versions (Atom feed)",
+                                "policy_feed_title": _("{title}: new versions (Atom feed)",
+                                                       title=self.a.policy.title),
                                 # The language the page is written in: <html lang> (theme/partials/language.html).
                                 "policy_lang": lang or self.a.policy.language}
         if banner:

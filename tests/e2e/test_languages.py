@@ -98,3 +98,22 @@ def test_a_maori_pdf_has_maori_labels_page_numbers_and_dates(site, tmp_path):
                   "Te mutunga o Kaupapa Here Tūmataiti, putanga 2."):
         assert label in whole, label
     assert "Page 1" not in whole and "Effective" not in whole and "Version" not in whole
+
+
+def test_on_a_maori_page_the_sites_own_english_words_say_they_are_english(site):
+    """WCAG 3.1.2: Material's header, navigation and footer stay in the site's language."""
+    html = (site / "kaupapa-here-tumataiti" / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<header lang="en" class="md-header', html)
+    assert re.search(r'<div lang="en" class="md-sidebar md-sidebar--primary"', html)
+    assert re.search(r'<footer class="md-footer" lang="en">', html)
+    assert re.search(r'class="md-skip" lang="en">', html)
+    # The page's own contents sidebar is in the page's language.
+    assert '<nav class="md-nav md-nav--secondary" aria-label="Rārangi ihirangi">' in html
+    assert "Table of contents" not in html
+    english = (site / "privacy-policy" / "index.html").read_text(encoding="utf-8")
+    assert 'lang="en"' not in english and "Table of contents" in english
+
+
+def test_a_maori_page_names_its_feed_in_maori(site):
+    html = (site / "kaupapa-here-tumataiti" / "index.html").read_text(encoding="utf-8")
+    assert 'title="Kaupapa Here Tūmataiti: ngā putanga hou (whāngai Atom)"' in html
