@@ -6,20 +6,26 @@ import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from dataclasses import replace
+from typing import Annotated, Literal, Sequence, Union
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from . import safety, yamlsource
 from ..errors import ContentError, ContentErrors
 from .loader import translate
-from ..model import Policy, Source
-from .schema import Markdown, Slug, Text
+from ..model import Clause, Policy, Source, Training
+from .schema import SLUG_PATTERN, Markdown, Slug, Text
 from .yamlsource import SourceDoc
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+_SLUG = SLUG_PATTERN.strip("^$")
+Ref = Annotated[str, StringConstraints(pattern=rf"^(?:{_SLUG}#)?{_SLUG}$", max_length=130)]
+"""A clause or question: ``id`` in the checklist's first policy, ``policy-id#id`` in another it lists."""
 
 
 class ItemIn(_Strict):
@@ -31,12 +37,14 @@ class ItemIn(_Strict):
                     "acknowledge: agree to a statement.")
     title: Text | None = Field(
         default=None, description="Heading of the item; the clause titles when omitted.")
-    clauses: list[Slug] = Field(
+    clauses: list[Ref] = Field(
         default_factory=list,
-        description="Clause ids the item covers (required for read and quiz). When one of them changes "
-                    "in a new version, the item must be done again.")
-    questions: list[Slug] | None = Field(
-        default=None, description="quiz only: the question ids to ask; all questions of the clauses when omitted.")
+        description="Clause ids the item covers (required for read and quiz): 'id' in the checklist's first "
+                    "policy, 'policy-id#id' in another it lists. When one of them changes in a new version, "
+                    "the item must be done again.")
+    questions: list[Ref] | None = Field(
+        default=None, description="quiz only: the question ids to ask (written like clauses); all questions of "
+                                  "the clauses when omitted.")
     statement: Text | None = Field(
         default=None, description="acknowledge only: what the person agrees to, in the first person.")
 
@@ -48,7 +56,9 @@ class ChecklistIn(_Strict):
     title: Text = Field(description="Name of the checklist, e.g. All staff.")
     audience: Text = Field(description="Who must complete it.")
     description: Markdown = Field(description="What it covers, shown on the training index (Markdown).")
-    policy: Slug = Field(description="Id of the policy it trains on.")
+    policy: Union[Slug, Annotated[list[Slug], Field(min_length=1, max_length=20)]] = Field(
+        description="Id of the policy it trains on, or a list of them: the first is the one whose clauses "
+                    "items name by id alone; the others' are named 'policy-id#clause-id'.")
     pass_mark: int = Field(
         json_schema_extra={"minimum": 0, "maximum": 100},
         description="Lowest score (percent of questions answered correctly, 0 to 100) that passes.")
@@ -75,9 +85,16 @@ class Checklist:
     audience: str
     description: str
     policy: str
+    """The first policy it trains on: its clauses and questions are named by id alone."""
     pass_mark: int
     items: tuple[Item, ...]
     source: Source | None = None
+    policies: tuple[str, ...] = ()
+    """Every policy it trains on, the first one first (``(policy,)`` for one)."""
+
+    @property
+    def trains_on(self) -> tuple[str, ...]:
+        return self.policies or (self.policy,)
 
     def clause_ids(self) -> tuple[str, ...]:
         """Every clause the checklist refers to, in first-mention order."""
@@ -89,6 +106,34 @@ class Checklist:
 
     def question_ids(self) -> tuple[str, ...]:
         return tuple(q for item in self.items if item.kind == "quiz" for q in item.questions)
+
+
+def combined(policies: Sequence[Policy]) -> Policy:
+    """One policy holding the clauses of all ``policies``, as a checklist across them names them.
+
+    The first keeps its ids; each clause (and question) of another is renamed
+    ``policy-id#id``, so that two policies may use the same ids. Training, contract
+    and impact then work on this one view as on a single policy.
+    """
+    first, others = policies[0], policies[1:]
+    if not others:
+        return first
+    extra = tuple(_renamed(c, p.id) for p in others for c in p.clauses)
+    return replace(first, clauses=first.clauses + extra)
+
+
+def _renamed(clause: Clause, pid: str) -> Clause:
+    training = clause.training
+    if training is not None:
+        training = Training(training.guidance, tuple(replace(q, id=f"{pid}#{q.id}") for q in training.questions))
+    return replace(clause, id=f"{pid}#{clause.id}", training=training,
+                   clauses=tuple(_renamed(k, pid) for k in clause.clauses))
+
+
+def split_ref(ref: str, first: str) -> tuple[str, str]:
+    """``(policy id, id)`` of a clause or question as a checklist names it."""
+    pid, _, local = ref.rpartition("#")
+    return (pid or first), local
 
 
 def find_checklists(checklists_dir: str | Path) -> list[Path]:
@@ -146,10 +191,19 @@ def checklist_from_doc(doc: SourceDoc, policies: list[Policy],
     except ValidationError as e:
         raise ContentErrors(translate(e, doc, ChecklistIn)) from None
     problems: list[ContentError] = []
-    policy = next((p for p in policies if p.id == parsed.policy), None)
-    if policy is None:
-        known = [p.id for p in policies]
-        problems.append(doc.error(f"unknown policy '{parsed.policy}'{_near(parsed.policy, known)}", ("policy",)))
+    named = [parsed.policy] if isinstance(parsed.policy, str) else list(parsed.policy)
+    known = [p.id for p in policies]
+    found = []
+    for j, pid in enumerate(named):
+        at = ("policy",) if isinstance(parsed.policy, str) else ("policy", j)
+        if pid in [f.id for f in found]:
+            problems.append(doc.error(f"policy '{pid}' is listed twice", at))
+        elif (p := next((p for p in policies if p.id == pid), None)) is None:
+            problems.append(doc.error(f"unknown policy '{pid}'{_near(pid, known)}", at))
+        else:
+            found.append(p)
+    # Every clause and question as the checklist names it: the first policy's by id, the others' as policy#id.
+    policy = combined(found) if len(found) == len(named) else None
     if not 0 <= parsed.pass_mark <= 100:
         problems.append(doc.error(f"pass_mark {parsed.pass_mark} is out of range: give a percentage "
                                   "from 0 to 100", ("pass_mark",)))
@@ -158,6 +212,8 @@ def checklist_from_doc(doc: SourceDoc, policies: list[Policy],
     asked: dict[str, str] = {}
     for i, it in enumerate(parsed.items):
         loc = ("items", i)
+        it, wrong = _normalised(it, named, doc, loc)
+        problems.extend(wrong)
         if it.id in item_lines:
             problems.append(doc.error(f"duplicate item id '{it.id}' (first used on line {item_lines[it.id]})",
                                       loc + ("id",)))
@@ -181,8 +237,27 @@ def checklist_from_doc(doc: SourceDoc, policies: list[Policy],
     safety.sort_into(doc, safety.located(doc, ("description",), parsed.description), problems, warnings)
     if problems:
         raise ContentErrors(problems)
-    return Checklist(parsed.id, parsed.title, parsed.audience, parsed.description, parsed.policy,
-                     parsed.pass_mark, tuple(items), Source(doc.path, doc.line_of(())))
+    return Checklist(parsed.id, parsed.title, parsed.audience, parsed.description, named[0],
+                     parsed.pass_mark, tuple(items), Source(doc.path, doc.line_of(())), tuple(named))
+
+
+def _normalised(it: ItemIn, named: list[str], doc: SourceDoc, loc: tuple) -> tuple[ItemIn, list[ContentError]]:
+    """The item with its first policy's ``policy#id`` written ``id``; an error for a policy it does not list."""
+    errors = []
+    fields = {}
+    for name in ("clauses", "questions"):
+        refs = getattr(it, name)
+        if refs is None:
+            continue
+        out = []
+        for j, ref in enumerate(refs):
+            pid, local = split_ref(ref, named[0])
+            if pid not in named:
+                errors.append(doc.error(f"'{ref}' names policy '{pid}', which this checklist does not train on: "
+                                        f"add it to 'policy' (now: {', '.join(named)})", loc + (name, j)))
+            out.append(local if pid == named[0] else ref)
+        fields[name] = out
+    return it.model_copy(update=fields), errors
 
 
 def _near(word: str, known: list[str]) -> str:

@@ -148,7 +148,10 @@ def build(site: PublishedSite, records: Iterable[dict[str, Any]], roster: list[P
 def _classify(checklist: Checklist, in_force: int, rs: list[dict[str, Any]]) -> Line:
     rs = sorted(rs, key=lambda r: (r["version"], r["created_at"]))
     latest = rs[-1]
-    current = [r for r in rs if r["passed"] and r["version"] >= in_force]
+    # Across several policies the version is the first one's: another's new version shows only
+    # in the clause hashes, so a record is current while none of the clauses it covers changed.
+    current = [r for r in rs if r["passed"] and r["version"] >= in_force
+               and not (checklist.versions and items_to_redo(checklist, r["clause_hashes"] or {}))]
     if current:
         r = current[0]
         return Line("completed", r["name"], r["email"], r)
@@ -173,7 +176,8 @@ def render_text(sections: list[Section], with_roster: bool) -> str:
     for s in sections:
         c = s.checklist
         when = f", effective {s.effective_date}" if s.effective_date else ""
-        out.append(f"{c.title} [{c.id}] - {c.policy} version {s.in_force} in force{when}")
+        others = "".join(f"; {pid} version {n}" for pid, n in (c.versions or {}).items() if pid != c.policy)
+        out.append(f"{c.title} [{c.id}] - {c.policy} version {s.in_force} in force{when}{others}")
         if s.expected is not None:
             out.append(f"  Up to date: {s.up_to_date()} of the {len(s.expected)} people on the roster "
                        "who must complete it")

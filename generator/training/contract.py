@@ -151,6 +151,9 @@ class Checklist:
     questions: dict[str, QuestionKey]
     clause_hashes: dict[str, str]
     path: str = ""
+    versions: dict[str, int] | None = None
+    """For a checklist across several policies: the version of each trained on (``policy``'s first).
+    Their clauses and questions are named ``policy-id#id`` in ``items``, ``questions`` and the hashes."""
 
     @property
     def quiz_questions(self) -> tuple[str, ...]:
@@ -188,6 +191,7 @@ class Checklist:
             "questions": [{"id": q.id, "clause": q.clause, "type": q.type, "choices": list(q.choices),
                            "salt": q.salt, "answer_hash": q.answer_hash} for q in self.questions.values()],
             "clause_text_sha256": dict(self.clause_hashes),
+            **({"versions": dict(self.versions)} if self.versions else {}),
         }
 
     def to_bytes(self) -> bytes:
@@ -200,8 +204,9 @@ class Checklist:
 
 
 def publish(checklist: "ChecklistSource", policy: Policy, version: int,
-            effective_date: date | None) -> Checklist:
-    """The contract of ``checklist`` as trained on ``policy`` (version ``version``)."""
+            effective_date: date | None, versions: Mapping[str, int] | None = None) -> Checklist:
+    """The contract of ``checklist`` as trained on ``policy`` (version ``version``); across several
+    policies, ``policy`` is their combined view and ``versions`` the version of each."""
     thash = training_hash(checklist, policy)
     questions = questions_by_id(policy)
     items = tuple(Item(i.id, i.kind, tuple(i.clauses), tuple(i.questions) if i.kind == "quiz" else (),
@@ -216,7 +221,8 @@ def publish(checklist: "ChecklistSource", policy: Policy, version: int,
         id=checklist.id, title=checklist.title, policy=policy.id, version=version,
         effective_date=effective_date.isoformat() if effective_date else None,
         training_hash=thash, pass_mark=checklist.pass_mark, items=items, questions=keys,
-        clause_hashes={c.id: clause_text_sha256(c) for _, c, _ in policy.walk()})
+        clause_hashes={c.id: clause_text_sha256(c) for _, c, _ in policy.walk()},
+        versions=dict(versions) if versions else None)
 
 
 def _need(data: Mapping[str, Any], key: str, kind: type | tuple, path: str, where: str = "") -> Any:
@@ -262,11 +268,19 @@ def checklist_from_json(data: Any, path: str = "checklist.json") -> Checklist:
         training_hash=_need(data, "training_hash", str, path),
         pass_mark=_need(data, "pass_mark", int, path), items=tuple(items), questions=questions,
         clause_hashes={str(k): str(v) for k, v in (data.get("clause_text_sha256") or {}).items()},
-        path=path)
+        path=path, versions=_versions(data.get("versions"), path))
     for qid in checklist.quiz_questions:
         if qid not in questions:
             raise ContentError(f"a quiz item names question '{qid}', which is not in 'questions'", path)
     return checklist
+
+
+def _versions(raw: Any, path: str) -> dict[str, int] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in raw.values()):
+        raise ContentError("'versions' must map policy ids to version numbers", path)
+    return {str(k): v for k, v in raw.items()}
 
 
 def load_checklist(path: str | Path) -> Checklist:

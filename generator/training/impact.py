@@ -119,9 +119,13 @@ def training_impact(old: Policy | None, new: Policy, checklists: Iterable[Any] |
         items.append(TrainingItem("question", qid, q.prompt, oc.id, number, oc.title, reason, redo=False))
 
     for checklist in checklists or ():
-        if _attr(checklist, "policy", new.id) != new.id:
-            continue  # a checklist of another policy
-        items.extend(_checklist_items(checklist, affected_clauses, affected_questions, places_new))
+        named = _attr(checklist, "policies", None) or _attr(checklist, "policy", new.id)
+        trains_on = (named,) if isinstance(named, str) else tuple(named)
+        if new.id not in trains_on:
+            continue  # a checklist of other policies
+        # Across several policies, this one's clauses are named by id alone only if it comes first.
+        prefix = "" if new.id == trains_on[0] else f"{new.id}#"
+        items.extend(_checklist_items(checklist, affected_clauses, affected_questions, places_new, prefix))
     return TrainingImpact(tuple(items))
 
 
@@ -146,13 +150,20 @@ def _number_key(number: str) -> tuple[int, ...]:
     return tuple(int(p) for p in number.split(".") if p.isdigit())
 
 
+def _own(refs: set[str], prefix: str) -> set[str]:
+    """Of the ids an item names, this policy's (``prefix``: ``policy-id#`` or ``""``), without the prefix."""
+    if prefix:
+        return {r[len(prefix):] for r in refs if r.startswith(prefix)}
+    return {r for r in refs if "#" not in r}
+
+
 def _checklist_items(checklist: Any, clauses: set[str], questions: set[str],
-                     places: dict[str, tuple[Place, Clause]]) -> Iterator[TrainingItem]:
+                     places: dict[str, tuple[Place, Clause]], prefix: str = "") -> Iterator[TrainingItem]:
     cl_id = str(_attr(checklist, "id", ""))
     cl_title = str(_attr(checklist, "title", cl_id))
     for item in _attr(checklist, "items", ()) or ():
-        refs_c = _names(item, "clause", "clauses", "read")
-        refs_q = _names(item, "question", "questions", "quiz")
+        refs_c = _own(_names(item, "clause", "clauses", "read"), prefix)
+        refs_q = _own(_names(item, "question", "questions", "quiz"), prefix)
         hit_c = sorted(refs_c & clauses, key=lambda c: _number_key(places[c][0].number if c in places else ""))
         hit_q = refs_q & questions
         if not hit_c and not hit_q:

@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from ..content.checklists import Checklist, Item
+from ..content.checklists import Checklist, Item, combined
 from ..errors import PolicyError
 from ..model import Policy
 from ..render import templates as render
@@ -70,6 +70,33 @@ class Target:
     """``(version number, {clause id: clause_text_sha256})`` for each version up to this one."""
     changes_src: tuple[tuple[int, str], ...] = ()
     """``(version number, src of its changes page)``."""
+    also: tuple["Target", ...] = ()
+    """The other policies a checklist across several trains on (``policy`` is then their combined view)."""
+    own: Policy | None = None
+    """This target's own policy, before other policies' clauses were added to ``policy``."""
+
+    @property
+    def parts(self) -> tuple["Target", ...]:
+        """Each policy trained on, the first one first."""
+        return (replace(self, policy=self.own or self.policy, also=()), *self.also)
+
+    @property
+    def versions(self) -> dict[str, int]:
+        return {t.policy.id: t.version for t in self.parts}
+
+    def places(self) -> dict[str, tuple[str, str, str]]:
+        """Each clause as the checklist names it → ``(policy id, clause id, number in its policy)``."""
+        first = self.parts[0].policy.id
+        return {(c.id if t.policy.id == first else f"{t.policy.id}#{c.id}"): (t.policy.id, c.id, n)
+                for t in self.parts for n, c, _ in t.policy.walk()}
+
+
+def combined_target(targets: list[Target]) -> Target:
+    """The target of a checklist across several policies: the first one's, over all their clauses."""
+    if len(targets) == 1:
+        return targets[0]
+    return replace(targets[0], policy=combined([t.policy for t in targets]), also=tuple(targets[1:]),
+                   own=targets[0].policy)
 
 
 def fit(checklist: Checklist, policy: Policy) -> Checklist:
@@ -134,15 +161,15 @@ class _Fragments:
         return str(self.md(text)).replace("\n\n", "\n")
 
 
-def _clause_numbers(policy: Policy) -> dict[str, str]:
-    return {c.id: number for number, c, _ in policy.walk()}
+def _clause_numbers(target: Target) -> dict[str, str]:
+    return {key: number for key, (_, _, number) in target.places().items()}
 
 
 def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here: str,
                timezone: str = "") -> dict[str, Any]:
     """What the script needs beyond ``checklist.json``: nothing here reveals an answer."""
     policy = target.policy
-    numbers = _clause_numbers(policy)
+    numbers = _clause_numbers(target)
     changed_in: dict[str, list[int]] = {}
     previous: dict[str, str] = {}
     for number, hashes in target.clause_history:
@@ -200,9 +227,16 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
                        timezone: str = "") -> str:
     here = f"training/{checklist.id}/index.md"  # where the page is served, for relative URLs
     policy = target.policy
-    numbers = _clause_numbers(policy)
+    numbers = _clause_numbers(target)
+    places = target.places()
+    contacts = {t.policy.id: t.policy.contact for t in target.parts}
     questions = questions_by_id(policy)
     to_policy = policy_src(policy.id)
+
+    def link(key: str) -> str:  # a clause, on the page of the policy it belongs to
+        pid, cid, _ = places[key]
+        return _href(here, policy_src(pid), cid)
+
     total = len(data["questions"])
     items = []
     qnum = 0
@@ -212,10 +246,11 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
             for number, c, depth in policy.clause(cid).walk(numbers[cid]):
                 clauses.append({
                     "clause": c, "number": number,
-                    "href": _href(here, to_policy, c.id),
+                    "href": link(c.id),
                     # Escaped first, as on the policy page: a summary is plain language, not HTML.
                     "summary": mdr(str(escape(c.summary)) if c.summary else None),
-                    "body": mdr(render.clause_body(c, policy.contact)) if (c.body or c.contact) else "",
+                    "body": (mdr(render.clause_body(c, contacts[places[c.id][0]]))
+                             if (c.body or c.contact) else ""),
                     "guidance": mdr(c.training.guidance if c.training else None),
                 })
         qs = []
@@ -226,11 +261,12 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
         items.append({"item": item, "title": _item_title(item, policy), "kind": KIND_LABELS[item.kind],
                       "clauses": clauses if item.kind != "acknowledge" else [],
                       "about": [{"title": f"{numbers[c]} {policy.clause(c).title}",
-                                 "href": _href(here, to_policy, c)} for c in item.clauses],
+                                 "href": link(c)} for c in item.clauses],
                       "questions": qs})
     page_data = {**data, "page": _page_data(checklist, target, data, here, timezone)}
     return render.render(
         "training_checklist.md", checklist=checklist, policy=policy, items=items, total=total,
+        trains_on=[(t.policy.title, _href(here, policy_src(t.policy.id)), version_line(t)) for t in target.parts],
         version_line=version_line(target), certificate_line=certificate_line(target), target=target,
         policy_href=_href(here, to_policy), index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),
@@ -260,11 +296,13 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
     targets: dict[str, Target] = {}
     entries = []
     for checklist in checklists:
-        if checklist.policy not in targets:
-            targets[checklist.policy] = target_for(archives[checklist.policy])
-        target = targets[checklist.policy]
+        for pid in checklist.trains_on:
+            if pid not in targets:
+                targets[pid] = target_for(archives[pid])
+        target = combined_target([targets[pid] for pid in checklist.trains_on])
         checklist = fit(checklist, target.policy)
-        published = contract.publish(checklist, target.policy, target.version, target.effective_date)
+        published = contract.publish(checklist, target.policy, target.version, target.effective_date,
+                                     versions=target.versions if target.also else None)
         data = published.to_json()
         source = checklist.source.path if checklist.source else None
         # training/<id>.md is served at training/<id>/ like a folder's index, but sits in
@@ -289,8 +327,8 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
     for c, t, d in entries:
         # The text trained on, as on the checklist page: not a scheduled version's titles.
         rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description),
-                     "version_line": version_line(t), "policy": t.policy,
-                     "policy_href": _href(INDEX_SRC, policy_src(c.policy)),
+                     "trains_on": [(p.policy.title, _href(INDEX_SRC, policy_src(p.policy.id)), version_line(p))
+                                   for p in t.parts],
                      "item_titles": [_item_title(i, t.policy) for i in c.items],
                      "questions": len(d["questions"])})
     pages.append(Page(INDEX_SRC, render.render(

@@ -30,12 +30,38 @@ MAORI = policy_yaml({"periods": {"title": "Te roa e puritia ai ngā mōhiohio", 
                     extra_top="translation_of: retention").replace("language: en-NZ", "language: mi")
 
 
+TERMS = policy_yaml({"conduct": {"title": "How to behave", "body": "Be polite to our staff.",
+                                 "training": {"guidance": "Say so when a caller is rude.", "questions": [
+                                     {"id": "recording-coaching", "type": "true-false",
+                                      "prompt": "Callers must be polite to our staff.", "answer": True,
+                                      "explanation": "The terms say so."}]}},
+                     "contact": {"title": "Contact us", "body": "Write to us.", "contact": True}},
+                    policy_id="terms-of-use", title="Terms of Use")
+FRONT_DESK = """\
+id: front-desk
+title: Front desk
+audience: Everyone who answers the phone.
+description: The privacy policy and the terms of use at the front desk.
+policy: [privacy-policy, terms-of-use]
+pass_mark: 100
+items:
+  - id: recording
+    kind: read
+    clauses: [call-recording]
+  - id: behaviour
+    kind: quiz
+    clauses: [terms-of-use#conduct]
+"""
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("policies")
     repo = GitRepo.project(tmp / "project", pdf=False)
     repo.write("content/retention.yaml", retention(TABLE))
     repo.write("content/retention-mi.yaml", MAORI)
+    repo.write("content/terms-of-use.yaml", TERMS)
+    repo.write("checklists/front-desk.yaml", FRONT_DESK)
     marked = policy_cli(repo.path, "translations", "mark")
     assert marked.returncode == 0, marked.stderr
     repo.commit("Publish the retention schedule, in English and te reo Māori", V1)
@@ -105,3 +131,20 @@ def test_a_maori_page_says_so_and_its_stale_clause_leads_to_the_english_in_force
     page.wait_for_url(f"{base_url}/retention/#periods")
     assert page.evaluate("document.documentElement.lang") == "en-NZ"
     assert page.get_by_role("link", name="Te Kaupapa Pupuri Mōhiohio (Māori)").is_visible()
+
+
+def test_a_checklist_across_two_policies_is_done_in_the_browser(page, base_url):
+    """A question of the second policy shares an id with one of the first: each works on its own."""
+    from test_browser_axe import check
+
+    page.goto(f"{base_url}/training/front-desk/")
+    assert page.locator("h1").inner_text().startswith("Front desk: Privacy Policy and Terms of Use training")
+    page.check("#q-terms-of-use_recording-coaching input[value='true']")
+    page.click("#q-terms-of-use_recording-coaching [data-check]")
+    assert "Correct" in page.locator("#q-terms-of-use_recording-coaching [data-feedback]").inner_text()
+    page.check("[data-item='recording'] [data-confirm]")
+    page.fill("#training-name", "Aroha Test")
+    page.click("#training-finish")
+    assert "passed" in page.locator("#training-outcome").inner_text().lower()
+    assert page.locator("a[href='../../terms-of-use/#conduct']").count() >= 1
+    check(page)

@@ -60,6 +60,8 @@
   D.items.forEach(function (it) { ITEM[it.id] = it; });
 
   function $(sel, root) { return (root || document).querySelector(sel); }
+  // A question of another policy is "policy#id"; in an element id and a link, "policy_id".
+  function domId(qid) { return qid.replace("#", "_"); }
   function $$(sel, root) { return [].slice.call((root || document).querySelectorAll(sel)); }
   function esc(t) {
     return String(t).replace(/[&<>"]/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
@@ -265,7 +267,7 @@
       out.innerHTML = T("failed_html", { score: sc, pass_mark: D.pass_mark, list_html: links(D.questions.filter(function (q) {
         return !correct(q.id);
       }).map(function (q) {
-        return ["q-" + q.id, T("question_link", { item: P.item_titles[P.question_item[q.id]], n: D.questions.indexOf(q) + 1 })];
+        return ["q-" + domId(q.id), T("question_link", { item: P.item_titles[P.question_item[q.id]], n: D.questions.indexOf(q) + 1 })];
       })) });
       return out.focus();
     }
@@ -423,7 +425,7 @@
     save();
     showAll();
     OUT.innerHTML = "";
-    if (first) $("#q-" + first + " input").focus();
+    if (first) $("#q-" + domId(first) + " input").focus();
     announce(P.text.retry);
   }
 
