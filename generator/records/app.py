@@ -40,8 +40,8 @@ TOKEN_ENV = "POLICY_RECORDS_ADMIN_TOKEN"
 
 log = logging.getLogger("generator.records")
 
-CSV_FIELDS = ("id", "created_at", "checklist", "policy", "version", "name", "email", "identity_source", "quiz_checked",
-              "score", "passed", "correct", "total", "training_hash", "user_agent", "address")
+CSV_FIELDS = ("id", "created_at", "checklist", "policy", "version", "versions", "name", "email", "identity_source",
+              "quiz_checked", "score", "passed", "correct", "total", "training_hash", "user_agent", "address")
 
 IDENTITY_RATE = Rate(20, 3600)
 """Submissions for one person an hour: a few failed attempts and retries fit many times over."""
@@ -176,7 +176,8 @@ class Service:
 
         values = {
             "submission_id": submission_id, "checklist": checklist.id, "policy": checklist.policy,
-            "version": checklist.version, "training_hash": checklist.training_hash, "name": name,
+            "version": checklist.version, "versions": checklist.versions_key,
+            "training_hash": checklist.training_hash, "name": name,
             "email": email, "identity": identity, "identity_source": self.identity_source,
             "score": result.score, "correct": result.correct, "total": result.total,
             "passed": result.passed, "answers": chosen, "acknowledged": sorted(set(acknowledged)),

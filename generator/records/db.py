@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLA
 from ..errors import PolicyError
 from .writer import GroupWriter, SqliteFiles
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """The schema this release writes; older databases are upgraded on start."""
 
 metadata = MetaData()
@@ -39,6 +39,9 @@ completions = Table(
     Column("checklist", String(64), nullable=False),
     Column("policy", String(64), nullable=False),
     Column("version", Integer, nullable=False),
+    # A checklist across several policies: "privacy-policy=1;terms-of-use=2", every version trained on
+    # ("" for one policy, whose version is ``version``). Schema 3.
+    Column("versions", String(512), nullable=False, default="", server_default=""),
     Column("training_hash", String(128), nullable=False),
     Column("name", String(200), nullable=False),
     Column("email", String(254), nullable=False),
@@ -63,16 +66,18 @@ completions = Table(
 # A retried submission is found by its id, only among the same person's records.
 Index("ux_completions_submission", completions.c.identity, completions.c.submission_id, unique=True)
 Index("ix_completions_person", completions.c.identity, completions.c.checklist, completions.c.version)
-# One passed record per person, checklist and version, even under concurrent submissions.
-Index("ux_completions_passed", completions.c.identity, completions.c.checklist, completions.c.version,
-      unique=True, sqlite_where=completions.c.passed.is_(True),
-      postgresql_where=completions.c.passed.is_(True))
+# One passed record per person, checklist and version (of every policy it trains on), even under
+# concurrent submissions.
+PASSED_ONCE = Index("ux_completions_passed", completions.c.identity, completions.c.checklist, completions.c.version,
+                    completions.c.versions, unique=True, sqlite_where=completions.c.passed.is_(True),
+                    postgresql_where=completions.c.passed.is_(True))
 
 _c = completions.c
 # Built once: composing a statement costs more than running it.
 _FIND = select(completions).where(_c.identity == bindparam("identity"), or_(
     _c.submission_id == bindparam("submission_id"),
-    and_(_c.checklist == bindparam("checklist"), _c.version == bindparam("version"), _c.passed.is_(True))))
+    and_(_c.checklist == bindparam("checklist"), _c.version == bindparam("version"),
+         _c.versions == bindparam("versions"), _c.passed.is_(True))))
 _INSERT = completions.insert()
 
 _PUBLIC = ("id", "created_at", "checklist", "policy", "version", "name", "email", "score", "passed")
@@ -93,7 +98,16 @@ def _v2(conn: Connection) -> None:
                  .values(identity_source="proxy"))
 
 
-MIGRATIONS = [_create_v1, _v2]
+def _v3(conn: Connection) -> None:
+    """A checklist across several policies records the version of each, and one pass per set of versions."""
+    have = {c["name"] for c in inspect(conn).get_columns("completions")}
+    if "versions" not in have:
+        conn.exec_driver_sql("ALTER TABLE completions ADD COLUMN versions VARCHAR(512) NOT NULL DEFAULT ''")
+    conn.exec_driver_sql("DROP INDEX IF EXISTS ux_completions_passed")
+    PASSED_ONCE.create(conn)
+
+
+MIGRATIONS = [_create_v1, _v2, _v3]
 """``MIGRATIONS[i]`` takes a database from schema version ``i`` to ``i + 1``."""
 
 
@@ -280,19 +294,20 @@ class Records:
         row["id"] = uuid.uuid4().hex
         row["created_at"] = datetime.now(timezone.utc)
         row.setdefault("quiz_checked", "page")
+        row.setdefault("versions", "")
         conn.execute(_INSERT, row)
         return Stored(_record(row), True)
 
     def _existing(self, conn: Connection, values: dict[str, Any]) -> Stored | None:
         """This submission kept before (by its id), or else this person's passed record."""
         rows = conn.execute(_FIND, {"identity": values["identity"], "checklist": values["checklist"],
-                                    "version": values["version"],
+                                    "version": values["version"], "versions": values.get("versions", ""),
                                     "submission_id": values.get("submission_id") or ""}).all()
         mine = [r for r in rows if values.get("submission_id") and r.submission_id == values["submission_id"]]
         if mine:
             return Stored(_record(mine[0]._asdict()), False, True)
         passed = [r for r in rows if r.passed and r.checklist == values["checklist"]
-                  and r.version == values["version"]]
+                  and r.version == values["version"] and r.versions == values.get("versions", "")]
         return Stored(_record(passed[0]._asdict()), False) if passed else None
 
     def all(self, checklist: str | None = None, version: int | None = None) -> list[dict[str, Any]]:

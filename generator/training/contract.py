@@ -156,6 +156,11 @@ class Checklist:
     Their clauses and questions are named ``policy-id#id`` in ``items``, ``questions`` and the hashes."""
 
     @property
+    def versions_key(self) -> str:
+        """``privacy-policy=1;terms-of-use=2`` for a checklist across policies, ``""`` for one (records)."""
+        return ";".join(f"{pid}={n}" for pid, n in sorted((self.versions or {}).items()))
+
+    @property
     def quiz_questions(self) -> tuple[str, ...]:
         """Ids of the questions that count towards the score, in order, each once."""
         seen: dict[str, None] = {}

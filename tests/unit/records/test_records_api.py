@@ -409,7 +409,7 @@ def test_a_schema_1_database_is_upgraded_and_its_proxy_records_say_so(site_v1, t
         rows = listing(c)
     assert [(r["id"], r["identity_source"], r["quiz_checked"]) for r in rows] == [(kept, "proxy", "page")]
     with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT version, length(instance) FROM records_schema").fetchone() == (2, 32)
+        assert raw.execute("SELECT version, length(instance) FROM records_schema").fetchone() == (SCHEMA_VERSION, 32)
 
 
 def test_unreachable_database_is_one_clear_error(tmp_path):
