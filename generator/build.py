@@ -76,9 +76,10 @@ def gather(settings: Settings) -> SiteModel:
             outputs.append(Output(f"{pid}/feed.xml", atom))
         for old in histories[policy.id].previous_ids:
             outputs.extend(Output(path, data) for path, data in moved_pages(archive, old))
-        entries.append(home_entry(archive))
-    pages.insert(0, Page("index.md", render.render("home.md", site_title=settings.site_name,
-                                                   entries=in_order(entries, settings.policy_order))))
+        entries.append(home_entry(archive, settings.language))
+    home = render.render("home.md", language=settings.language, site_title=settings.site_name,
+                         site_language=settings.language, entries=in_order(entries, settings.policy_order))
+    pages.insert(0, Page("index.md", home, None, {"policy_lang": settings.language}))
     training = training_site(settings, checklists, archives, references)
     return SiteModel(settings, policies, checklists, archives, pdfs, stats,
                      tuple(pages) + training.pages, tuple(outputs) + training.outputs, notes)

@@ -45,6 +45,8 @@ class Settings:
     timezone: str = DEFAULT_TIMEZONE
     notice_days: int = 0
     site_name: str = "Policies"
+    language: str = "en"
+    """The site's own language (BCP 47): its home page's; each policy's pages are in the policy's."""
     site_url: str = ""
     markdown_extensions: tuple = ()
     """Python-Markdown extensions, in the order the engine applies them (the PDF must use the same)."""

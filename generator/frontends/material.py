@@ -46,6 +46,13 @@ def in_site_language(html: str, page_language: str, site_language: str) -> str:
     return _TOC_TITLE.sub(lambda m: m.group(1) + html_escape(toc), html)
 
 
+def has_language(theme, language: str) -> bool:
+    """Whether Material (or the project's theme folder) has its words in ``language``."""
+    from pathlib import Path
+
+    return any((Path(d) / "partials" / "languages" / f"{language}.html").is_file() for d in theme.dirs)
+
+
 IN_FORCE_LABEL = "Version in force"
 VERSIONS_LABEL = "All versions"
 

@@ -46,6 +46,7 @@ def settings_from(config: MkDocsConfig, plugin_config: PolicyConfig) -> Settings
         timezone=plugin_config.timezone,
         notice_days=plugin_config.notice_days,
         site_name=config.site_name,
+        language=config.theme.get("language") or "en",
         site_url=config.site_url or "",
         markdown_extensions=tuple(config.markdown_extensions),
         mdx_configs=dict(config.mdx_configs),
@@ -71,10 +72,15 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
 
+    @event_priority(50)  # before Material's search reads the theme's language
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         if not self.config.enabled:
             return None
         settings = settings_from(config, self.config)
+        if not material.has_language(config.theme, settings.language):
+            # Material has no words in this language (te reo Māori): its own stay English, and say so
+            # (in_site_language); the home page and each policy's pages are in their own language.
+            config.theme["language"] = "en"
         if self.is_serve and not self.config.pdf_on_serve:
             settings = dataclasses.replace(settings, pdf=False)
         # Two builds of one commit must be byte-identical whatever the day (sitemap dates).

@@ -62,6 +62,7 @@ def settings_from_config_file(config_file: Path, **overrides: Any) -> Settings:
         timezone=timezone,
         notice_days=notice_days,
         site_name=raw.get("site_name", "Policies"),
+        language=str(theme.get("language") or "en") if isinstance(theme, dict) else "en",
         site_url=site_url,
         markdown_extensions=tuple(exts),
         mdx_configs=configs,

@@ -337,22 +337,25 @@ def moved_pages(archive: PolicyArchive, old: str) -> list[tuple[str, bytes]]:
     return out
 
 
-def home_entry(archive: PolicyArchive) -> dict[str, Any]:
-    """What the home page (the policy centre) says of one policy: links made from ``index.md``."""
+def home_entry(archive: PolicyArchive, language: str = "en") -> dict[str, Any]:
+    """What the home page (the policy centre) says of one policy, in the site's ``language``:
+    links made from ``index.md``."""
     h, pid = archive.history, archive.policy.id
     shown = h.shown
+    date = labels(language).date
     entry: dict[str, Any] = {"id": pid, "title": archive.policy.title, "url": policy_src(pid),
+                             "lang": archive.policy.language,
                              "line": f"{archive.policy.organisation} · {archive.policy.jurisdiction}",
                              "versions": versions_src(pid), "feed": f"{pid}/feed.xml",
-                             "withdrawn": render.long_date(h.withdrawn_on) if h.withdrawn_on else "",
+                             "withdrawn": date(h.withdrawn_on) if h.withdrawn_on else "",
                              "in_force": None, "scheduled": []}
     if shown is not None and not shown.is_draft:
         pdf = archive.links[shown.number].pdf
         entry["in_force"] = {"number": shown.number, "status": shown.status,
-                             "effective": render.long_date(shown.effective_date),
+                             "effective": date(shown.effective_date),
                              "pdf": (pdf.path, human_size(pdf.size)) if pdf else None}
     for v in h.scheduled:
-        entry["scheduled"].append({"number": v.number, "effective": render.long_date(v.effective_date),
+        entry["scheduled"].append({"number": v.number, "effective": date(v.effective_date),
                                    "changes": version_src(v, changes=True)})
     return entry
 

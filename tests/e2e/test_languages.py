@@ -117,3 +117,23 @@ def test_on_a_maori_page_the_sites_own_english_words_say_they_are_english(site):
 def test_a_maori_page_names_its_feed_in_maori(site):
     html = (site / "kaupapa-here-tumataiti" / "index.html").read_text(encoding="utf-8")
     assert 'title="Kaupapa Here Tūmataiti: ngā putanga hou (whāngai Atom)"' in html
+
+
+def test_the_home_page_marks_each_policy_in_its_own_language(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r'<h2 [^>]*lang="mi"[^>]*>\s*<a href="kaupapa-here-tumataiti/">', html)
+    assert "Version 2, in force since 1 June 2026." in visible(site / "index.html")
+
+
+def test_a_site_in_te_reo_has_a_home_page_in_te_reo(tmp_path):
+    repo = GitRepo.project(tmp_path / "p", content=False, checklists=False, pdf=False)
+    config = repo.read("mkdocs.yml")
+    assert "  language: en\n" in config
+    repo.write("mkdocs.yml", config.replace("  language: en\n", "  language: mi\n", 1))
+    repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa."))
+    repo.commit("Publish the te reo Māori privacy policy", V1)
+    built = mkdocs_build(repo.path, tmp_path / "site", today="2026-03-10")
+    assert built.returncode == 0, built.stderr
+    text = visible(tmp_path / "site" / "index.html")
+    assert "Putanga 1, e mana ana mai i te 2 Māehe 2026." in text and "Ngā putanga katoa" in text
+    assert "All versions" not in text and "in force since" not in text
