@@ -74,7 +74,8 @@ def skeleton(org: Organisation) -> str:
 
 
 def _set_top(text: str, key: str, value: str) -> str:
-    line = f"{key}: {yaml.safe_dump(value, default_style=None, width=1000).strip().removesuffix('...').strip()}"
+    dumped = yaml.safe_dump(value, default_style=None, width=1000, allow_unicode=True)
+    line = f"{key}: {dumped.strip().removesuffix('...').strip()}"
     pattern = re.compile(rf"^{re.escape(key)}:.*$", re.MULTILINE)
     if pattern.search(text):
         return pattern.sub(lambda _: line, text, count=1)
@@ -92,15 +93,6 @@ def _set_plugin(text: str, key: str, value: str) -> str:
     pattern = re.compile(rf"^{re.escape(indent)}{re.escape(key)}:.*\n", re.MULTILINE)
     block = pattern.sub(lambda _: line, block, count=1) if pattern.search(block) else block + line
     return text[:m.start(2)] + block + text[m.end(2):]
-
-
-def _theme_speaks(language: str) -> bool:
-    """Whether Material has its own labels in ``language`` (else its English ones stay)."""
-    try:
-        import material
-    except ImportError:
-        return False
-    return (Path(material.__file__).parent / "templates" / "partials" / "languages" / f"{language}.html").is_file()
 
 
 def init(root: Path, org: Organisation) -> list[str]:
@@ -133,9 +125,9 @@ def init(root: Path, org: Organisation) -> list[str]:
     text = _set_top(text, "site_description", f"The policies of {org.name}, every version, with what changed.")
     text = _set_top(text, "site_url", org.site_url)
     text = _set_top(text, "copyright", org.name)
-    if _theme_speaks(org.language.split("-")[0]):
-        text = re.sub(r"^(\s+language:\s*)\S+", lambda m: m.group(1) + org.language.split("-")[0], text,
-                      count=1, flags=re.MULTILINE)
+    # The site's language: its home page's (Material keeps its own English words where it has none).
+    text = re.sub(r"^(\s+language:\s*)\S+", lambda m: m.group(1) + org.language.split("-")[0], text,
+                  count=1, flags=re.MULTILINE)
     text = _set_plugin(text, "timezone", org.timezone)
     text = _set_plugin(text, "history_start", head.stdout.strip())
     text = _set_plugin(text, "ledger_branch", f"{org.policy_id}-ledger")

@@ -58,3 +58,23 @@ def test_init_refuses_bad_options_and_a_dirty_tree_in_one_line(tmp_path):
     (repo.path / "content" / "privacy-policy.yaml").write_text("changed: true\n")
     r = policy_cli(repo.path, *base)
     assert r.returncode == 1 and "uncommitted changes" in r.stderr
+
+
+def test_a_te_reo_organisation_gets_a_te_reo_site_its_name_written_as_it_is(tmp_path):
+    repo = GitRepo.project(tmp_path / "proj", pdf=False)
+    repo.commit("The embedded company's policy", V1)
+    result = policy_cli(repo.path, "init", "--organisation", "Te Rōpū Tauira",
+                        "--site-url", "https://example.govt.nz/kaupapa/", "--timezone", "Pacific/Auckland",
+                        "--language", "mi", "--contact-email", "tumataiti@example.govt.nz",
+                        "--policy-id", "kaupapa-here-tumataiti", "--title", "Kaupapa Here Tūmataiti")
+    assert result.returncode == 0, result.stderr
+    config = (repo.path / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "site_name: Te Rōpū Tauira policies" in config and "\\u" not in config
+    assert "  language: mi\n" in config
+    repo.git("add", "-A")
+    repo.commit("Start our policies", OURS)
+    site = tmp_path / "site"
+    built = mkdocs_build(repo.path, site, today="2026-09-20")
+    assert built.returncode == 0, built.stderr
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="mi"' in home and "Putanga 1, e mana ana mai i te 14 Hepetema 2026." in home
