@@ -266,7 +266,8 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
     page_data = {**data, "page": _page_data(checklist, target, data, here, timezone)}
     return render.render(
         "training_checklist.md", checklist=checklist, policy=policy, items=items, total=total,
-        trains_on=[(t.policy.title, _href(here, policy_src(t.policy.id)), version_line(t)) for t in target.parts],
+        trains_on=[(t.policy.title, _href(here, policy_src(t.policy.id)), version_line(t), certificate_line(t))
+                   for t in target.parts],
         version_line=version_line(target), certificate_line=certificate_line(target), target=target,
         policy_href=_href(here, to_policy), index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),

@@ -92,6 +92,9 @@ def test_its_page_is_headed_by_its_policies_and_links_each_clause_to_its_own_pol
     assert re.search(r"<h1[^>]*>Front desk: Privacy Policy and Terms of Use training", page)
     assert 'href="../../terms-of-use/#conduct"' in page and 'href="../../privacy-policy/#collect"' in page
     assert "2 How to behave" in page and "Say so when a caller is rude." in page
+    # The completion record names every policy and version trained on.
+    assert re.search(r"<dt>Policies</dt><dd>Privacy Policy, version 1, effective 2 March 2026; "
+                     r"Terms of Use, version 1, effective 2 March 2026</dd>", page)
     # Two policies may use the same question id: each stays its own question.
     data = contract(story["site1"])
     assert {q["id"] for q in data["questions"]} == {"collect-q", "terms-of-use#keep-q"}
