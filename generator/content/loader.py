@@ -112,6 +112,13 @@ def translate(err: ValidationError, doc: SourceDoc, model: type[BaseModel]) -> l
                 len(loc) >= 2 and loc[-2] == "answer" and kind == "string_pattern_mismatch"):
             msg = (f"invalid id {value!r}: use lower-case letters, digits and single hyphens "
                    "(e.g. 'data-access')")
+        elif kind == "string_pattern_mismatch" and len(loc) >= 2 and loc[-2] in ("clauses", "questions") \
+                and isinstance(loc[-1], int):
+            msg = (f"invalid clause or question {value!r}: write its id ('data-access'), or 'policy-id#id' "
+                   "for a policy the checklist lists after the first")
+        elif kind == "string_pattern_mismatch" and loc and loc[-1] == "translates":
+            msg = ("'translates' is written by `policy translations mark`: run it rather than editing the "
+                   "fingerprint by hand")
         elif kind in ("string_pattern_mismatch", "string_too_short") and isinstance(value, str) and not value.strip():
             msg = f"{_what(loc)} is empty"
         elif kind == "string_pattern_mismatch" and loc and loc[-1] == "email":

@@ -126,3 +126,14 @@ def test_a_translation_of_a_policy_that_does_not_exist_is_an_error(tmp_path):
     result = policy_cli(repo.path, "check")
     assert result.returncode == 1
     assert re.search(rf"{MI}:\d+: .*translation_of.*privacy-policy", result.stderr + result.stdout)
+
+
+def test_a_hand_edited_fingerprint_is_an_error_that_says_what_to_run(tmp_path):
+    repo = GitRepo.project(tmp_path / "p", content=False, checklists=False, pdf=False)
+    repo.write(EN, english("We collect your name."))
+    text = maori("Ka kohia.").replace("- id: collect\n", "- id: collect\n  translates: not-a-fingerprint\n")
+    repo.write(MI, text)
+    result = policy_cli(repo.path, "check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    line = text.splitlines().index("  translates: not-a-fingerprint") + 1
+    assert f"{MI}:{line}: 'translates' is written by `policy translations mark`" in result.stderr, result.stderr

@@ -89,6 +89,16 @@ CASES = {
     "statement on a quiz item": (
         GOOD.replace("clauses: [call-recording]", "clauses: [call-recording]\n    statement: Hello."),
         "statement: Hello.", "'statement' is only for acknowledge items, and 'recording' is a quiz item"),
+    "malformed clause reference": (
+        GOOD.replace("clauses: [call-recording]", "clauses: [Call-Recording]"), "clauses: [Call-Recording]",
+        "invalid clause or question 'Call-Recording': write its id ('data-access'), or "
+        "'policy-id#id' for a policy the checklist lists after the first"),
+    "a policy listed twice": (
+        GOOD.replace("policy: privacy-policy", "policy: [privacy-policy, privacy-policy]"),
+        "policy: [privacy-policy, privacy-policy]", "policy 'privacy-policy' is listed twice"),
+    "a clause of a policy not listed": (
+        GOOD.replace("clauses: [security]", "clauses: [terms#security]"), "clauses: [terms#security]",
+        "'terms#security' names policy 'terms', which this checklist does not train on"),
     "YAML syntax": (
         GOOD.replace("  - id: ack", "\t- id: ack"), "\t- id: ack",
         "tab character used for indentation: YAML indents with spaces only"),
