@@ -213,6 +213,10 @@ def publish(checklist: "ChecklistSource", policy: Policy, version: int,
     """The contract of ``checklist`` as trained on ``policy`` (version ``version``); across several
     policies, ``policy`` is their combined view and ``versions`` the version of each."""
     thash = training_hash(checklist, policy)
+    if versions:
+        # Across policies ``version`` is the first one's: a new version of another must still make
+        # the training another (a page loaded before is refused, its progress carried item by item).
+        thash = sha256_hex(canonical_json({"training": thash, "versions": dict(versions)}))
     questions = questions_by_id(policy)
     items = tuple(Item(i.id, i.kind, tuple(i.clauses), tuple(i.questions) if i.kind == "quiz" else (),
                        i.statement if i.kind == "acknowledge" else None) for i in checklist.items)

@@ -112,6 +112,14 @@ def test_a_change_to_one_policy_asks_again_only_for_its_items(story):
     assert changed == {"terms-of-use#conduct"}
 
 
+def test_a_page_trained_on_the_old_terms_cannot_be_recorded_as_the_new(story):
+    """The terms changed only in wording (no training edit, the first policy unchanged): the page
+    loaded before says which training it was, and the records service refuses it as out of date."""
+    before, after = contract(story["site1"]), contract(story["site2"])
+    assert before["version"] == after["version"] == 1
+    assert before["training_hash"] != after["training_hash"]
+
+
 def test_a_clause_of_a_policy_the_checklist_does_not_list_is_an_error_at_its_line(tmp_path):
     repo = GitRepo.project(tmp_path / "p", content=False, checklists=False, pdf=False)
     repo.write("content/privacy-policy.yaml", privacy())
