@@ -163,13 +163,16 @@ def compare(content_dir: Path, *, base: str, checklists_dir: Path | None = None,
         # The edited policy's own rules, when it sets them, are the new version's.
         new_zone, new_notice = policy.rules(timezone, notice_days)
         # A translation goes stale where this change rewrites a clause it translates.
-        lagging = tuple((t, found) for t in policies if t.translation_of == policy.id
-                        for found in [tuple(s for s in stale(t, policy) if s.clause.id in d.text_changed_ids)]
-                        if found)
+        lagging = []
+        for t in policies:
+            found = tuple(s for s in stale(t, policy) if s.clause.id in d.text_changed_ids) \
+                if t.translation_of == policy.id else ()
+            if found:
+                lagging.append((t, found))
         reports.append(PolicyReport(policy, rel, published, d, impact,
                                     (published.number + 1) if published else 1, new_notice, new_zone, hist.ref,
                                     staff_changes(old_training if old_training is not None else old, policy),
-                                    lagging))
+                                    tuple(lagging)))
     return reports
 
 

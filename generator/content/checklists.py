@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from dataclasses import replace
 from typing import Annotated, Literal, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -125,14 +124,19 @@ def combined(policies: Sequence[Policy]) -> Policy:
 def _renamed(clause: Clause, pid: str) -> Clause:
     training = clause.training
     if training is not None:
-        training = Training(training.guidance, tuple(replace(q, id=f"{pid}#{q.id}") for q in training.questions))
-    return replace(clause, id=f"{pid}#{clause.id}", training=training,
+        training = Training(training.guidance, tuple(replace(q, id=ref(pid, q.id)) for q in training.questions))
+    return replace(clause, id=ref(pid, clause.id), training=training,
                    clauses=tuple(_renamed(k, pid) for k in clause.clauses))
 
 
-def split_ref(ref: str, first: str) -> tuple[str, str]:
-    """``(policy id, id)`` of a clause or question as a checklist names it."""
-    pid, _, local = ref.rpartition("#")
+def ref(pid: str, local: str, first: str = "") -> str:
+    """How a checklist names clause or question ``local`` of policy ``pid``: by id alone in its ``first``."""
+    return local if pid == first else f"{pid}#{local}"
+
+
+def split_ref(name: str, first: str) -> tuple[str, str]:
+    """``(policy id, id)`` of a clause or question as a checklist names it (the inverse of :func:`ref`)."""
+    pid, _, local = name.rpartition("#")
     return (pid or first), local
 
 
@@ -250,12 +254,12 @@ def _normalised(it: ItemIn, named: list[str], doc: SourceDoc, loc: tuple) -> tup
         if refs is None:
             continue
         out = []
-        for j, ref in enumerate(refs):
-            pid, local = split_ref(ref, named[0])
+        for j, written in enumerate(refs):
+            pid, local = split_ref(written, named[0])
             if pid not in named:
-                errors.append(doc.error(f"'{ref}' names policy '{pid}', which this checklist does not train on: "
-                                        f"add it to 'policy' (now: {', '.join(named)})", loc + (name, j)))
-            out.append(local if pid == named[0] else ref)
+                errors.append(doc.error(f"'{written}' names policy '{pid}', which this checklist does not train "
+                                        f"on: add it to 'policy' (now: {', '.join(named)})", loc + (name, j)))
+            out.append(ref(pid, local, named[0]))
         fields[name] = out
     return it.model_copy(update=fields), errors
 

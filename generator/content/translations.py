@@ -38,7 +38,6 @@ class Stale:
     clause: Clause
     source: Clause | None
     """The source clause of the same id; ``None`` when the source has none."""
-    source_number: str | None
 
     @property
     def unmarked(self) -> bool:
@@ -51,15 +50,13 @@ def stale(translation: Policy, source: Policy, marks: dict[str, str | None] | No
     ``marks`` overrides the clauses' own ``translates`` (by clause id), for a published text
     whose marks come from the working file.
     """
-    numbers = {c.id: (n, c) for n, c, _ in source.walk()}
+    originals = {c.id: c for _, c, _ in source.walk()}
     out = []
     for n, c, _ in translation.walk():
         mark = marks.get(c.id) if marks is not None else c.translates
-        found = numbers.get(c.id)
-        if found is None:
-            out.append(Stale(n, c, None, None))
-        elif mark != fingerprint(found[1]):
-            out.append(Stale(n, c, found[1], found[0]))
+        original = originals.get(c.id)
+        if original is None or mark != fingerprint(original):
+            out.append(Stale(n, c, original))
     return out
 
 

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 from ..errors import PolicyError
 from ..model import Clause, Policy, PolicyVersion
 from ..render import i18n
-from ..render.i18n import N_
+from ..render.i18n import DRAFT_LABEL
 from ..render import templates as render
 from ..render.markdown import Converter
 from ..render.references import LinkContext, References
@@ -25,7 +25,6 @@ TEMPLATE = "policy.html"
 STYLESHEET = "policy.css"
 TOC_MIN_PAGES = 3
 """Documents over two pages get a table of contents."""
-DRAFT_LABEL = N_("Draft — not yet published")
 
 
 VARIANTS = ("pdf/a-1a", "pdf/a-2a", "pdf/a-3a", "pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u",

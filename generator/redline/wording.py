@@ -154,13 +154,14 @@ def changes_markdown(diff: PolicyDiff, *, old_label: str, new_label: str, new_ur
             url = f"{new_url}#{c.clause_id}"
         elif c.new is None and old_url is not None:
             url = f"{old_url}#{c.clause_id}"
+        lead, what = what_happened(c, _)
         entries.append({
             "change": c,
             "kind": c.kind,
             "number": c.number,
             "title_md": title_md,
-            "lead": what_happened(c, _)[0],
-            "what": what_happened(c, _)[1],
+            "lead": lead,
+            "what": what,
             "fields": _converted(redline_fields(c, **said), convert),
             "url": url,
             "link_label": (_("Read clause {number} in {label}", number=c.number, label=new_label)

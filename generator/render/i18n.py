@@ -62,6 +62,10 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
     return message
 
 
+DRAFT_LABEL = N_("Draft — not yet published")
+"""What the site and the PDF call a text that is not published (translated where it is shown)."""
+
+
 @lru_cache(maxsize=None)
 def labels(language: str | None) -> Labels:
     """The labels for a BCP 47 tag (``mi``, ``en-NZ``): its catalogue, else English."""

@@ -12,7 +12,7 @@ from ..model import Policy, PolicyVersion
 from ..redline import compare as redline
 from ..redline.wording import change_summary, changes_markdown
 from ..render import templates as render
-from ..render.i18n import N_, Labels, labels
+from ..render.i18n import DRAFT_LABEL, Labels, labels
 from ..render.markdown import Converter
 from ..render.urls import href as _href
 from ..render.references import LinkContext
@@ -20,8 +20,6 @@ from ..render.urls import changes_path, policy_src, rel, version_path, version_s
 from .languages import Family
 from .structure import Page, PdfFile, PolicyArchive, VersionLinks
 from .versions_json import VersionsFile, record
-
-DRAFT_LABEL = N_("Draft — not yet published")
 
 
 def build_archive(policy: Policy, history: PolicyHistory, *, timezone: str, site_url: str = "",
@@ -100,13 +98,14 @@ class _Layout:
         # slightly differently, and an archived page must not change when it gains one.
         # Every page of a policy names its feed in <head> (theme/main.html), so readers find it.
         folder = posixpath.dirname(src) if src.endswith("index.md") else src.removesuffix(".md")
-        _ = labels(lang or self.a.policy.language)
+        lang = lang or self.a.policy.language
+        _ = labels(lang)
         meta: dict[str, Any] = {"policy": self.pid,
                                 "policy_feed": posixpath.relpath(f"{self.pid}/feed.xml", folder),
                                 "policy_feed_title": _("{title}: new versions (Atom feed)",
                                                        title=self.a.policy.title),
                                 # The language the page is written in: <html lang> (theme/partials/language.html).
-                                "policy_lang": lang or self.a.policy.language}
+                                "policy_lang": lang}
         if banner:
             meta.update(policy_banner=banner, policy_banner_kind=kind)
         # Archived versions and drafts are reached from the version pages, not the
@@ -144,9 +143,7 @@ class _Layout:
         family = self.a.family
         out = []
         for r in family.relatives if family else ():
-            link = (f'<a href="{html.escape(_href(here, policy_src(r.policy_id)))}" hreflang="{r.language}" '
-                    f'lang="{r.language}">{render.md_attr(html.escape(r.title, quote=False))} '
-                    f'({html.escape(r.language_name)})</a>')
+            link = _in_language(_href(here, policy_src(r.policy_id)), r.language, f"{r.title} ({r.language_name})")
             out.append((_("Translation of") if r.is_source else _("Also in"), link))
         return out
 
@@ -156,16 +153,16 @@ class _Layout:
         _ = labels(self.a.policy.language)
         if not family or not family.stale or family.source_id is None or refs is None:
             return {}
+        source = refs.version_on(family.source_id, None)
+        if source is None:
+            return {}
         out = {}
         for cid in family.stale:
             target = refs.resolve(f"policy:{family.source_id}" + ("" if cid in family.missing else f"#{cid}"),
                                   LinkContext(here))
-            source = refs.version_on(family.source_id, None)
-            if target is None or source is None:
+            if target is None:
                 continue
-            lang = source.policy.language
-            link = (f'<a href="{html.escape(target.href)}" hreflang="{lang}" lang="{lang}">'
-                    f'{render.md_attr(html.escape(target.label, quote=False))}</a>')
+            link = _in_language(target.href, source.policy.language, target.label)
             text = (_("The text this clause translates has changed, and the translation has not caught up. "
                       "Read {link} as it is in force.", link=link) if cid not in family.missing else
                     _("The text this clause translated is no longer in {link} as it is in force.", link=link))
@@ -233,10 +230,11 @@ class _Layout:
             banner, kind = self.status_banner(here, shown)
         if self.h.withdrawn_on is not None:
             _ = labels(shown.policy.language)
-            applies = (_("This policy was withdrawn: it no longer applies from {date}.")
+            when = _.date(self.h.withdrawn_on)
+            applies = (_("This policy was withdrawn: it no longer applies from {date}.", date=when)
                        if self.h.withdrawn_on <= self.h.today else
-                       _("This policy was withdrawn: it will no longer apply from {date}."))
-            banner, kind = (applies.format(date=_.date(self.h.withdrawn_on)) + " " + _(
+                       _("This policy was withdrawn: it will no longer apply from {date}.", date=when))
+            banner, kind = (applies + " " + _(
                 "Version {number}, its last, and every earlier version are kept for the record.",
                 number=shown.number)), "superseded"
         # References lead to the policies in force now.
@@ -306,6 +304,13 @@ class _Layout:
                            header=self.header(here, shown) if shown else "",
                            feed_link="../feed.xml", json_link="../versions.json")
         self.page(here, md)
+
+
+def _in_language(href: str, lang: str, text: str) -> str:
+    """A link to a text in ``lang`` (another policy, or another language of this one): said so to
+    browsers and screen readers; its words are text, never markup."""
+    return (f'<a href="{html.escape(href)}" hreflang="{lang}" lang="{lang}">'
+            f'{render.md_attr(html.escape(text, quote=False))}</a>')
 
 
 MOVED = """<!doctype html>

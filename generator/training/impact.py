@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
+from ..content.checklists import split_ref
 from ..model import Clause, Policy, Question
 from ..redline.compare import Place, PolicyDiff, diff_policies, places
 
@@ -123,9 +124,8 @@ def training_impact(old: Policy | None, new: Policy, checklists: Iterable[Any] |
         trains_on = (named,) if isinstance(named, str) else tuple(named)
         if new.id not in trains_on:
             continue  # a checklist of other policies
-        # Across several policies, this one's clauses are named by id alone only if it comes first.
-        prefix = "" if new.id == trains_on[0] else f"{new.id}#"
-        items.extend(_checklist_items(checklist, affected_clauses, affected_questions, places_new, prefix))
+        items.extend(_checklist_items(checklist, affected_clauses, affected_questions, places_new,
+                                      new.id, trains_on[0]))
     return TrainingImpact(tuple(items))
 
 
@@ -150,20 +150,23 @@ def _number_key(number: str) -> tuple[int, ...]:
     return tuple(int(p) for p in number.split(".") if p.isdigit())
 
 
-def _own(refs: set[str], prefix: str) -> set[str]:
-    """Of the ids an item names, this policy's (``prefix``: ``policy-id#`` or ``""``), without the prefix."""
-    if prefix:
-        return {r[len(prefix):] for r in refs if r.startswith(prefix)}
-    return {r for r in refs if "#" not in r}
+def _own(names: set[str], pid: str, first: str) -> set[str]:
+    """Of the clauses or questions an item names, the ids of policy ``pid``'s (``first``: the checklist's first)."""
+    out = set()
+    for name in names:
+        owner, local = split_ref(name, first)
+        if owner == pid:
+            out.add(local)
+    return out
 
 
 def _checklist_items(checklist: Any, clauses: set[str], questions: set[str],
-                     places: dict[str, tuple[Place, Clause]], prefix: str = "") -> Iterator[TrainingItem]:
+                     places: dict[str, tuple[Place, Clause]], pid: str, first: str) -> Iterator[TrainingItem]:
     cl_id = str(_attr(checklist, "id", ""))
     cl_title = str(_attr(checklist, "title", cl_id))
     for item in _attr(checklist, "items", ()) or ():
-        refs_c = _own(_names(item, "clause", "clauses", "read"), prefix)
-        refs_q = _own(_names(item, "question", "questions", "quiz"), prefix)
+        refs_c = _own(_names(item, "clause", "clauses", "read"), pid, first)
+        refs_q = _own(_names(item, "question", "questions", "quiz"), pid, first)
         hit_c = sorted(refs_c & clauses, key=lambda c: _number_key(places[c][0].number if c in places else ""))
         hit_q = refs_q & questions
         if not hit_c and not hit_q:

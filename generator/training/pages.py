@@ -10,7 +10,7 @@ from typing import Any
 
 from markupsafe import escape
 
-from ..content.checklists import Checklist, Item, combined
+from ..content.checklists import Checklist, Item, combined, ref
 from ..errors import PolicyError
 from ..model import Policy
 from ..render import templates as render
@@ -87,7 +87,7 @@ class Target:
     def places(self) -> dict[str, tuple[str, str, str]]:
         """Each clause as the checklist names it → ``(policy id, clause id, number in its policy)``."""
         first = self.parts[0].policy.id
-        return {(c.id if t.policy.id == first else f"{t.policy.id}#{c.id}"): (t.policy.id, c.id, n)
+        return {ref(t.policy.id, c.id, first): (t.policy.id, c.id, n)
                 for t in self.parts for n, c, _ in t.policy.walk()}
 
 
@@ -227,11 +227,10 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
                        timezone: str = "") -> str:
     here = f"training/{checklist.id}/index.md"  # where the page is served, for relative URLs
     policy = target.policy
-    numbers = _clause_numbers(target)
     places = target.places()
+    numbers = {key: number for key, (_, _, number) in places.items()}
     contacts = {t.policy.id: t.policy.contact for t in target.parts}
     questions = questions_by_id(policy)
-    to_policy = policy_src(policy.id)
 
     def link(key: str) -> str:  # a clause, on the page of the policy it belongs to
         pid, cid, _ = places[key]
@@ -265,11 +264,10 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
                       "questions": qs})
     page_data = {**data, "page": _page_data(checklist, target, data, here, timezone)}
     return render.render(
-        "training_checklist.md", checklist=checklist, policy=policy, items=items, total=total,
+        "training_checklist.md", checklist=checklist, items=items, total=total,
         trains_on=[(t.policy.title, _href(here, policy_src(t.policy.id)), version_line(t), certificate_line(t))
                    for t in target.parts],
-        version_line=version_line(target), certificate_line=certificate_line(target), target=target,
-        policy_href=_href(here, to_policy), index_href=_href(here, INDEX_SRC),
+        index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),
         stylesheet=posixpath.relpath(STYLESHEET, "training/" + checklist.id),
         data_json=script_json(page_data), description=mdr(checklist.description))
