@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import escape as html_escape
 
-from ..render.i18n import N_, labels
+from ..render.i18n import N_, labels, same_language
 
 _SEARCH_DIALOG = 'class="md-search" data-md-component="search" role="dialog"'
 _TOC_TOGGLE = '<input class="md-nav__toggle md-toggle" type="checkbox" id="__toc">'
@@ -32,7 +32,7 @@ def in_site_language(html: str, page_language: str, site_language: str) -> str:
     """A page in another language than the site's: Material's own words (skip link, header,
     navigation, footer) are marked as the site's language (WCAG 3.1.2, language of parts),
     and the page's contents sidebar is named in the page's language."""
-    if page_language.split("-")[0].lower() == site_language.split("-")[0].lower():
+    if same_language(page_language, site_language):
         return html
     lang = html_escape(site_language)
     for old, new in (('class="md-skip">', f'class="md-skip" lang="{lang}">'),

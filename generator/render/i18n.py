@@ -47,6 +47,12 @@ class Labels:
             text = self(singular if n == 1 else plural)
         return text.format(n=n, **fields)
 
+    def joined(self, items: list[str] | tuple[str, ...]) -> str:
+        """``A``, ``A and B``, ``A, B and C``: a list of names in running text."""
+        if len(items) < 2:
+            return "".join(items)
+        return self(AND, first=", ".join(items[:-1]), last=items[-1])
+
     def date(self, value: date | datetime | None) -> str:
         """``12 March 2026``, ``12 Māehe 2026``: day, month name, year, in every language."""
         if value is None:
@@ -61,6 +67,9 @@ def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
     """Marks a message for the catalogue where it is written, to be translated where it is used."""
     return message
 
+
+AND = N_("{first} and {last}")
+"""The last two names of a list ("Privacy Policy and Terms of Use")."""
 
 DRAFT_LABEL = N_("Draft — not yet published")
 """What the site and the PDF call a text that is not published (translated where it is shown)."""
@@ -84,9 +93,19 @@ def labels(language: str | None) -> Labels:
     return Labels(base, messages)
 
 
+def base_language(language: str | None) -> str:
+    """``mi`` for ``mi-NZ``, ``en`` for none: the language, whatever its region."""
+    return (language or "en").replace("_", "-").split("-")[0].lower()
+
+
+def same_language(a: str | None, b: str | None) -> bool:
+    """Whether two BCP 47 tags name one language (``en-NZ`` and ``en``): no ``lang`` needed between them."""
+    return base_language(a) == base_language(b)
+
+
 def catalogue_path(language: str | None) -> Path | None:
     """The catalogue of a BCP 47 tag's language, if there is one (English has none: its labels are the ids)."""
-    base = (language or "en").replace("_", "-").split("-")[0].lower()
+    base = base_language(language)
     po = LOCALE_DIR / base / "LC_MESSAGES" / f"{DOMAIN}.po"
     return po if base != "en" and po.is_file() else None
 

@@ -31,6 +31,7 @@ def environment() -> jinja2.Environment:
     env.filters["long_date"] = _long_date_in
     env.filters["iso"] = lambda d: d.isoformat() if d else ""
     env.filters["md_attr"] = md_attr
+    env.tests["same_language"] = i18n.same_language
     env.globals["contact_html"] = contact_html
     env.globals["clause_body"] = clause_body
     return env

@@ -14,6 +14,7 @@ from ..content.checklists import Checklist, Item, combined, ref
 from ..errors import PolicyError
 from ..model import Policy
 from ..render import templates as render
+from ..render.i18n import N_, Labels, labels, same_language
 from ..render.markdown import Converter
 from ..render.references import LinkContext, References
 from ..render.urls import href as _href
@@ -31,30 +32,62 @@ API_DIR = "api"
 STATIC_HEALTH = b'{"records": false}\n'
 """``api/health`` on a static host: the site itself says no service records completions here,
 so the page asks nothing of anyone else (the records service answers this path itself)."""
-KIND_LABELS = {"read": "Read", "quiz": "Quiz", "acknowledge": "Acknowledge"}
+KIND_LABELS = {"read": N_("Read"), "quiz": N_("Quiz"), "acknowledge": N_("Acknowledge")}
+TRUE_FALSE = {"true": N_("True"), "false": N_("False")}
+"""The choices of a true-false question, as the page shows them (their ids are the answer)."""
 
-TEXT = {
-    "right_html": '<p class="training-verdict"><span aria-hidden="true">✓</span> Correct.</p>',
-    "wrong_html": '<p class="training-verdict"><span aria-hidden="true">✗</span> Not correct.</p>',
-    "done": "✓ Done",
-    "todo": "Not done yet",
-    "changed_training_html": "<p><strong>Changed since you last completed:</strong> the training for this "
-                             "item was updated. Please do it again.</p>",
-    "changed_html": "<p><strong>Changed since you last completed:</strong> {clauses_html}. "
-                    "Please do this item again.</p>",
-    "changed_in": "what changed in version {n}",
-    "progress": "{n} of {total} items done.",
-    "progress_all": "{n} of {total} items done. Now finish below.",
-    "not_finished_html": "<p><strong>Not finished yet.</strong> Please do these items first:</p>{list_html}",
-    "name_missing_html": "<p><strong>Please type your full name</strong> for your completion record.</p>",
-    "failed_html": "<p><strong>Not passed.</strong> Your score is {score}%; the pass mark is {pass_mark}%. "
-                   "Read these again, then try the questions once more:</p>{list_html}"
-                   '<p><button type="button" class="md-button" data-retry>Try the wrong answers again</button></p>',
-    "question_link": "{item}: question {n}",
-    "retry": "Your wrong answers were cleared. Answer those questions again, then finish.",
-    "choose_html": "<p><strong>Choose an answer first.</strong></p>",
-}
-"""What the script says, kept with the page so the script stays small (``{name}`` placeholders)."""
+
+def script_text(_: Labels) -> dict[str, str]:
+    """What the script says, in the checklist's language, kept with the page so the script stays
+    small. ``{name}`` placeholders are filled in escaped, ``{name_html}`` ones as they are."""
+    def para(text: str) -> str:
+        return f"<p>{text}</p>"
+
+    return {
+        "right_html": '<p class="training-verdict"><span aria-hidden="true">✓</span> ' + _("Correct.") + "</p>",
+        "wrong_html": '<p class="training-verdict"><span aria-hidden="true">✗</span> ' + _("Not correct.") + "</p>",
+        "done": "✓ " + _("Done"),
+        "todo": _("Not done yet"),
+        "changed_training_html": para(_("<strong>Changed since you last completed:</strong> the training for "
+                                        "this item was updated. Please do it again.")),
+        "changed_html": para(_("<strong>Changed since you last completed:</strong> {clauses_html}. "
+                               "Please do this item again.")),
+        "changed_in": _("what changed in version {n}"),
+        "progress": _("{n} of {total} items done."),
+        "progress_all": _("{n} of {total} items done. Now finish below."),
+        "not_finished_html": para(_("<strong>Not finished yet.</strong> Please do these items first:"))
+                             + "{list_html}",
+        "name_missing_html": para(_("<strong>Please type your full name</strong> for your completion record.")),
+        "failed_html": para(_("<strong>Not passed.</strong> Your score is {score}%; the pass mark is "
+                              "{pass_mark}%. Read these again, then try the questions once more:"))
+                       + "{list_html}" + para('<button type="button" class="md-button" data-retry>'
+                                              + _("Try the wrong answers again") + "</button>"),
+        "question_link": _("{item}: question {n}"),
+        "retry": _("Your wrong answers were cleared. Answer those questions again, then finish."),
+        "choose_html": para(_("<strong>Choose an answer first.</strong>")),
+        # The records service (``policy records serve``); its own messages stay as it words them.
+        "recording": _("Recording your completion…"),
+        "recorded_html": para(_("<strong>Recorded.</strong> Your completion record id is {id_html}.")),
+        "already_html": para(_("<strong>Already recorded</strong> on {date}.")),
+        "not_passed_html": para(_("<strong>Not recorded as passed:</strong> the records service scored "
+                                  "{score}%.")),
+        "record_id": _("Record id"),
+        "later_html": para(_("<strong>Not recorded yet:</strong> {why_html} Your completion is kept in this "
+                             "browser and sent again automatically.")),
+        "refused_html": para(_("<strong>Not recorded:</strong> {why_html} This completion cannot be recorded "
+                               "as it is; it is no longer being sent.")),
+        "busy": _("the records service asked to wait before more submissions."),
+        "down_html": _("the records service cannot record it just now ({why_html})."),
+        "unreachable": _("the records service cannot be reached."),
+        "not_checked_html": para(_("<strong>Not checked:</strong> {why_html}")),
+        "try_again": _("Please try again."),
+        "sign_in": _("Sign in with your company account"),
+        "signed_in_html": _("Signed in as <strong>{email}</strong>: your completion is recorded for this "
+                            "account."),
+        "sign_in_to_html": _("{link_html} to have your completion recorded."),
+        "email_label": _("Your work email, for your completion record"),
+        "email_missing_html": para(_("<strong>Please type your work email</strong> for your completion record.")),
+    }
 
 
 @dataclass(frozen=True)
@@ -169,6 +202,7 @@ def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here:
                timezone: str = "") -> dict[str, Any]:
     """What the script needs beyond ``checklist.json``: nothing here reveals an answer."""
     policy = target.policy
+    _ = labels(policy.language)
     numbers = _clause_numbers(target)
     changed_in: dict[str, list[int]] = {}
     previous: dict[str, str] = {}
@@ -182,12 +216,12 @@ def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here:
         "draft": target.draft,
         "storage_prefix": f"policy-training:{checklist.id}:",
         "item_hash": {i.id: item_hash(i, policy) for i in checklist.items},
-        "item_titles": {i.id: _item_title(i, policy) for i in checklist.items},
+        "item_titles": {i.id: _item_title(i, policy, _) for i in checklist.items},
         "clause_titles": {cid: f"{numbers[cid]} {policy.clause(cid).title}" for cid in checklist.clause_ids()},
         "changed_in": {cid: changed_in.get(cid, []) for cid in checklist.clause_ids()},
         "changes_url": {str(n): _href(here, src) for n, src in target.changes_src},
         "question_item": {q: i.id for i in checklist.items for q in i.questions},
-        "text": TEXT,
+        "text": script_text(_),
         # The completion time is written out in the policy's language and the site's zone
         # ("2 December 2026, 14:08 NZDT"), never in whatever the browser's locale makes of it.
         "language": policy.language,
@@ -197,43 +231,48 @@ def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here:
     }
 
 
-def _item_title(item: Item, policy: Policy) -> str:
+def _item_title(item: Item, policy: Policy, _: Labels) -> str:
     if item.title:
         return item.title
-    return ", ".join(policy.clause(c).title for c in item.clauses) or KIND_LABELS[item.kind]
+    return ", ".join(policy.clause(c).title for c in item.clauses) or _(KIND_LABELS[item.kind])
 
 
-def certificate_line(target: Target) -> str:
+def certificate_line(target: Target, _: Labels) -> str:
     """The policy version as the completion record states it."""
     if target.draft:
-        return f"draft of version {target.version} (not published)"
-    line = f"version {target.version}"
-    if target.effective_date is not None:
-        line += f", effective {render.long_date(target.effective_date)}"
-    return line
+        return _("draft of version {number} (not published)", number=target.version)
+    if target.effective_date is None:
+        return _("version {number}", number=target.version)
+    return _("version {number}, effective {date}", number=target.version, date=_.date(target.effective_date))
 
 
-def version_line(target: Target) -> str:
+def version_line(target: Target, _: Labels) -> str:
+    """The policy version as the page states it."""
     if target.draft:
-        return f"the draft of version {target.version} (not yet published)"
-    line = f"version {target.version}"
-    if target.effective_date is not None:
-        verb = "in force from" if target.status == "in-force" else "effective"
-        line += f", {verb} {render.long_date(target.effective_date)}"
-    return line
+        return _("the draft of version {number} (not yet published)", number=target.version)
+    if target.effective_date is None:
+        return _("version {number}", number=target.version)
+    if target.status == "in-force":
+        return _("version {number}, in force from {date}", number=target.version,
+                 date=_.date(target.effective_date))
+    return _("version {number}, effective {date}", number=target.version, date=_.date(target.effective_date))
 
 
 def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any], mdr: _Fragments,
                        timezone: str = "") -> str:
     here = f"training/{checklist.id}/index.md"  # where the page is served, for relative URLs
     policy = target.policy
+    _ = labels(policy.language)
     places = target.places()
-    numbers = {key: number for key, (_, _, number) in places.items()}
+    numbers = {key: number for key, (_pid, _cid, number) in places.items()}
     contacts = {t.policy.id: t.policy.contact for t in target.parts}
+    # The page is in its first policy's language; another policy's text in another says so.
+    other = {t.policy.id: t.policy.language for t in target.parts
+             if not same_language(t.policy.language, policy.language)}
     questions = questions_by_id(policy)
 
     def link(key: str) -> str:  # a clause, on the page of the policy it belongs to
-        pid, cid, _ = places[key]
+        pid, cid, _number = places[key]
         return _href(here, policy_src(pid), cid)
 
     total = len(data["questions"])
@@ -244,7 +283,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
         for cid in item.clauses:
             for number, c, depth in policy.clause(cid).walk(numbers[cid]):
                 clauses.append({
-                    "clause": c, "number": number,
+                    "clause": c, "number": number, "lang": other.get(places[c.id][0]),
                     "href": link(c.id),
                     # Escaped first, as on the policy page: a summary is plain language, not HTML.
                     "summary": mdr(str(escape(c.summary)) if c.summary else None),
@@ -256,17 +295,19 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
         for qid in item.questions:
             qnum += 1
             q = questions[qid][1]
-            qs.append({"q": q, "number": qnum, "explanation": mdr(q.explanation)})
-        items.append({"item": item, "title": _item_title(item, policy), "kind": KIND_LABELS[item.kind],
+            qs.append({"q": q, "number": qnum, "explanation": mdr(q.explanation),
+                       "lang": other.get(places[questions[qid][0].id][0])})
+        items.append({"item": item, "title": _item_title(item, policy, _), "kind": _(KIND_LABELS[item.kind]),
                       "clauses": clauses if item.kind != "acknowledge" else [],
-                      "about": [{"title": f"{numbers[c]} {policy.clause(c).title}",
-                                 "href": link(c)} for c in item.clauses],
+                      "about": [{"title": f"{numbers[c]} {policy.clause(c).title}", "href": link(c),
+                                 "lang": other.get(places[c][0])} for c in item.clauses],
                       "questions": qs})
     page_data = {**data, "page": _page_data(checklist, target, data, here, timezone)}
     return render.render(
-        "training_checklist.md", checklist=checklist, items=items, total=total,
-        trains_on=[(t.policy.title, _href(here, policy_src(t.policy.id)), version_line(t), certificate_line(t))
-                   for t in target.parts],
+        "training_checklist.md", language=policy.language, checklist=checklist, items=items, total=total,
+        trains_on=[(t.policy.title, _href(here, policy_src(t.policy.id)), version_line(t, _),
+                    certificate_line(t, _), other.get(t.policy.id)) for t in target.parts],
+        true_false={k: _(v) for k, v in TRUE_FALSE.items()},
         index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),
         stylesheet=posixpath.relpath(STYLESHEET, "training/" + checklist.id),
@@ -310,7 +351,8 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         with mdr.md.linking(LinkContext(here=f"training/{checklist.id}/index.md")):
             own_zone = target.policy.rules(settings.timezone, settings.notice_days)[0]
             markdown = checklist_markdown(checklist, target, data, mdr, own_zone)
-        pages.append(Page(f"training/{checklist.id}.md", markdown, source, {"training": checklist.id}))
+        pages.append(Page(f"training/{checklist.id}.md", markdown, source,
+                          {"training": checklist.id, "policy_lang": target.policy.language}))
         outputs.append(Output(f"training/{checklist.id}/{contract.FILE_NAME}", published.to_bytes()))
         entries.append((checklist, target, data))
     index = {"checklists": [{
@@ -324,15 +366,20 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         outputs.append(Output(f"{API_DIR}/health", STATIC_HEALTH))
     rows = []
     for c, t, d in entries:
+        # Each checklist's card is in its own language, on an index in the site's.
+        lang = t.policy.language
+        _ = labels(lang)
         # The text trained on, as on the checklist page: not a scheduled version's titles.
-        rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description),
-                     "trains_on": [(p.policy.title, _href(INDEX_SRC, policy_src(p.policy.id)), version_line(p))
+        rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description), "_": _,
+                     "lang": None if same_language(lang, settings.language) else lang,
+                     "trains_on": [(p.policy.title, _href(INDEX_SRC, policy_src(p.policy.id)), version_line(p, _))
                                    for p in t.parts],
-                     "item_titles": [_item_title(i, t.policy) for i in c.items],
-                     "questions": len(d["questions"])})
+                     "item_titles": [_item_title(i, t.policy, _) for i in c.items],
+                     "questions": _.plural("{n} question", "{n} questions", len(d["questions"]))})
     pages.append(Page(INDEX_SRC, render.render(
-        "training_index.md", rows=rows, stylesheet=posixpath.relpath(STYLESHEET, "training"),
-        script=posixpath.relpath(SCRIPT, "training")), None, {"training": "index"}))
+        "training_index.md", language=settings.language, rows=rows,
+        stylesheet=posixpath.relpath(STYLESHEET, "training"), script=posixpath.relpath(SCRIPT, "training")),
+        None, {"training": "index", "policy_lang": settings.language}))
     return TrainingSite(tuple(pages), tuple(outputs))
 
 

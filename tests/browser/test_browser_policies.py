@@ -24,7 +24,10 @@ def retention(table: str) -> str:
                        policy_id="retention", title="Records Retention")
 
 
-MAORI = policy_yaml({"periods": {"title": "Te roa e puritia ai ngā mōhiohio", "body": "Ka puritia mō te whitu tau."},
+MAORI = policy_yaml({"periods": {"title": "Te roa e puritia ai ngā mōhiohio", "body": "Ka puritia mō te whitu tau.",
+                                 "training": {"questions": [{
+                                     "id": "pupuri", "type": "true-false", "prompt": "Ka puritia mō te whitu tau.",
+                                     "answer": True, "explanation": "Ka pērā te kaupapa here."}]}},
                      "contact": {"title": "Whakapā mai", "body": "Tuhia mai.", "contact": True}},
                     policy_id="retention-mi", title="Te Kaupapa Pupuri Mōhiohio",
                     extra_top="translation_of: retention").replace("language: en-NZ", "language: mi")
@@ -53,6 +56,22 @@ items:
     clauses: [terms-of-use#conduct]
 """
 
+KAIMAHI = """\
+id: kaimahi
+title: Ngā kaimahi katoa
+audience: Ngā kaimahi katoa o te rōpū.
+description: Te kaupapa here tūmataiti me ōna tikanga mō tō mahi.
+policy: retention-mi
+pass_mark: 100
+items:
+  - id: pupuri
+    kind: quiz
+    clauses: [periods]
+  - id: whakapa
+    kind: read
+    clauses: [contact]
+"""
+
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
@@ -62,6 +81,7 @@ def served(tmp_path_factory):
     repo.write("content/retention-mi.yaml", MAORI)
     repo.write("content/terms-of-use.yaml", TERMS)
     repo.write("checklists/front-desk.yaml", FRONT_DESK)
+    repo.write("checklists/kaimahi.yaml", KAIMAHI)
     marked = policy_cli(repo.path, "translations", "mark")
     assert marked.returncode == 0, marked.stderr
     repo.commit("Publish the retention schedule, in English and te reo Māori", V1)
@@ -148,3 +168,59 @@ def test_a_checklist_across_two_policies_is_done_in_the_browser(page, base_url):
     assert "passed" in page.locator("#training-outcome").inner_text().lower()
     assert page.locator("a[href='../../terms-of-use/#conduct']").count() >= 1
     check(page)
+
+
+def test_a_maori_checklist_speaks_te_reo_in_the_browser(page, base_url):
+    """Everything the script says, from progress to the completion record, is in the checklist's language."""
+    from test_browser_axe import check
+
+    page.goto(f"{base_url}/training/kaimahi/")
+    assert page.evaluate("document.documentElement.lang") == "mi"
+    assert page.inner_text("#training-progress-text") == "0 o ngā tūemi e 2 kua oti."
+    page.click("#q-pupuri [data-check]")
+    assert page.inner_text("#q-pupuri [data-feedback]") == "Kōwhiria he whakautu i te tuatahi."
+    page.click("#training-finish")
+    assert page.inner_text("#training-outcome").startswith("Kāore anō kia oti. Mahia ēnei tūemi i te tuatahi:")
+    page.check("#q-pupuri input[value='true']")
+    page.click("#q-pupuri [data-check]")
+    assert page.inner_text("#q-pupuri .training-verdict") == "✓ Tika."
+    page.check("[data-item='whakapa'] [data-confirm]")
+    assert page.inner_text("[data-item='whakapa'] [data-status]") == "✓ Kua oti"
+    assert page.inner_text("#training-progress-text") == "2 o ngā tūemi e 2 kua oti. Ināianei, whakaotia i raro."
+    page.click("#training-finish")
+    assert page.inner_text("#training-outcome") == "Tēnā, patohia tō ingoa katoa mō tō tuhinga whakaoti."
+    page.fill("#training-name", "Aroha Test")
+    page.click("#training-finish")
+    record = page.inner_text("#training-certificate")
+    assert "Kua oti te whakangungu" in record and "Waehere whakaoti" in record
+    assert "Training" not in record and "Passed" not in record
+    check(page)
+
+
+def test_the_records_service_is_answered_in_te_reo_too(served, browser, tmp_path):
+    """Served by ``policy records serve``: the email it asks for and what it says of the record."""
+    from records_fixtures import free_port, start_server, stop_server
+
+    port = free_port()
+    server = start_server(served, f"sqlite:///{tmp_path / 'records.db'}", port)
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{port}/training/kaimahi/")
+        page.locator("#training-email").wait_for()
+        assert page.inner_text("label[for='training-email']") == "Tō īmēra mahi, mō tō tuhinga whakaoti"
+        page.check("#q-pupuri input[value='true']")
+        page.click("#q-pupuri [data-check]")
+        page.check("[data-item='whakapa'] [data-confirm]")
+        page.fill("#training-name", "Aroha Test")
+        page.click("#training-finish")
+        assert page.inner_text("#training-outcome") == "Tēnā, patohia tō īmēra mahi mō tō tuhinga whakaoti."
+        page.fill("#training-email", "aroha@example.nz")
+        page.click("#training-finish")
+        record = page.locator("#training-record")
+        record.filter(has_text="Kua tuhia.").wait_for(timeout=20_000)
+        assert record.inner_text().startswith("Kua tuhia. Ko te tautuhi o tō tuhinga whakaoti ko ")
+        assert "Tautuhi tuhinga" in page.inner_text("#training-certificate")
+    finally:
+        context.close()
+        stop_server(server)

@@ -15,10 +15,31 @@ V2 = "2026-06-01T10:00:00+12:00"
 
 
 def maori(body: str) -> str:
-    return policy_yaml({"kohikohi": {"title": "Ngā mōhiohio ka kohia", "body": body},
+    return policy_yaml({"kohikohi": {"title": "Ngā mōhiohio ka kohia", "body": body, "training": {
+                            "guidance": "Kaua e kohia he mea kē atu.",
+                            "questions": [{"id": "ingoa", "type": "true-false", "prompt": "Ka kohia tō ingoa.",
+                                           "answer": True, "explanation": "Ka pērā te kaupapa here."}]}},
                         "whakapa": {"title": "Whakapā mai", "body": "Tuhia mai.", "contact": True}},
                        policy_id="kaupapa-here-tumataiti", title="Kaupapa Here Tūmataiti").replace(
         "language: en-NZ", "language: mi")
+
+
+KAIMAHI = """\
+id: kaimahi
+title: Ngā kaimahi katoa
+audience: Ngā kaimahi katoa o te rōpū.
+description: Te kaupapa here tūmataiti me ōna tikanga mō tō mahi.
+policy: kaupapa-here-tumataiti
+pass_mark: 100
+items:
+  - id: kohikohi
+    kind: quiz
+    clauses: [kohikohi]
+  - id: whakapa
+    kind: read
+    clauses: [whakapa]
+"""
+"""A checklist on the te reo Māori policy, written in te reo Māori."""
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +47,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("languages")
     repo = GitRepo.project(tmp / "project")
     repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa."))
+    repo.write("checklists/kaimahi.yaml", KAIMAHI)
     repo.commit("Publish the te reo Māori privacy policy", V1)
     repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa me tō wāhitau."))
     repo.commit("Te reo: add the address", V2)
@@ -62,7 +84,7 @@ def test_search_covers_the_versions_in_force_only(site):
 
 def visible(path) -> str:
     html = path.read_text(encoding="utf-8")
-    main = html[html.index('<article'):html.index('</article>')]
+    main = re.sub(r"<script\b.*?</script>", " ", html[html.index('<article'):html.index('</article>')], flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", main))
 
 
@@ -137,3 +159,44 @@ def test_a_site_in_te_reo_has_a_home_page_in_te_reo(tmp_path):
     text = visible(tmp_path / "site" / "index.html")
     assert "Putanga 1, e mana ana mai i te 2 Māehe 2026." in text and "Ngā putanga katoa" in text
     assert "All versions" not in text and "in force since" not in text
+
+
+def training_data(path) -> dict:
+    html = path.read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" id="training-data">(.*?)</script>', html, re.S)[1])
+
+
+def test_a_checklist_on_a_maori_policy_is_a_maori_training_page(site):
+    page = site / "training" / "kaimahi" / "index.html"
+    assert lang(page) == "mi"
+    text = visible(page)
+    for label in ("Ngā kaimahi katoa: whakangungu mō Kaupapa Here Tūmataiti", "Ko wai:",
+                  "te putanga 2, e mana ana mai i te 1 Hune 2026", "Pātai 1 o 1.", "E ai ki te kaupapa here:",
+                  "Te tikanga mōu", "Takina te whakautu", "Kua pānuitia e au tēnei", "Tō hua",
+                  "Kua oti te whakangungu", "Waehere whakaoti", "Tāngia tēnei tuhinga", "Pānui", "Pātaitai",
+                  "Pono", "Teka"):
+        assert label in text, label
+    for english in ("Who:", "Trains on", "To pass", "Question 1", "The policy says", "means for you",
+                    "Check answer", "I have read", "Your result", "Completion code", "Print", "version", "June",
+                    "True", "False"):
+        assert english not in text, english
+    # What the script says (progress, verdicts, the records service's answers) is in te reo too.
+    said = training_data(page)["page"]["text"]
+    assert said["progress"] == "{n} o ngā tūemi e {total} kua oti."
+    assert said["recorded_html"].startswith("<p><strong>Kua tuhia.</strong>")
+    english = [k for k, v in said.items() if re.search(r"\b(the|your|Not|Please|Recorded|Signed)\b", v)]
+    assert english == []
+    # The same texts in English on an English checklist.
+    assert training_data(site / "training" / "all-staff" / "index.html")["page"]["text"]["progress"] == \
+        "{n} of {total} items done."
+
+
+def test_the_training_index_is_in_the_sites_language_and_each_card_in_its_own(site):
+    index = site / "training" / "index.html"
+    assert lang(index) == "en"
+    html = index.read_text(encoding="utf-8")
+    card = re.search(r'<div class="training-card" data-checklist="kaimahi" lang="mi">(.*?)</div>', html, re.S)
+    assert card and "Ko wai:" in card[1] and "te putanga 2, e mana ana mai i te 1 Hune 2026" in card[1]
+    assert re.search(r'<h2 [^>]*lang="mi"[^>]*><a href="kaimahi/">Ngā kaimahi katoa</a>', html)
+    english = re.search(r'<div class="training-card" data-checklist="all-staff">(.*?)</div>', html, re.S)
+    assert english and "Who:" in english[1] and "Staff training" in visible(index)

@@ -307,15 +307,18 @@
     }
     $("#training-record").innerHTML = html;
   }
+  // What the service itself says is in its own words, which are English.
+  function said(message) { return '<span lang="en">' + esc(message) + "</span>"; }
   function rShow(rec) {
     if (!rec.id) { // someone with this email passed before: the service says only when
-      return rSay("<p><strong>Already recorded</strong> on " + esc(rec.recorded_on || "") + ".</p>");
+      return rSay(T("already_html", { date: rec.recorded_on || "" }));
     }
-    rSay(rec.passed ? "<p><strong>Recorded.</strong> Your completion record id is <code>" + esc(rec.id) + "</code>.</p>"
-      : "<p><strong>Not recorded as passed:</strong> the records service scored " + rec.score + "%.</p>");
+    rSay(rec.passed ? T("recorded_html", { id_html: "<code>" + esc(rec.id) + "</code>" })
+      : T("not_passed_html", { score: rec.score }));
     var dl = $("#training-certificate dl"); // so the printed record carries the id too
     if (rec.passed && dl && !$("[data-record-id]", dl)) {
-      dl.insertAdjacentHTML("beforeend", "<dt>Record id</dt><dd data-record-id><code>" + esc(rec.id) + "</code></dd>");
+      dl.insertAdjacentHTML("beforeend", "<dt>" + esc(P.text.record_id) + "</dt><dd data-record-id><code>" +
+        esc(rec.id) + "</code></dd>");
     }
   }
   // A submission leaves the queue only on a success, or on an answer the service marks final
@@ -326,11 +329,8 @@
     var q = read(R.Q) || [], body = q[0];
     if (!body) return;
     var mine = body.key === KEY;
-    var later = function (why, after, html) {
-      if (mine) {
-        rSay("<p><strong>Not recorded yet:</strong> " + (html || esc(why)) + " Your completion is kept " +
-          "in this browser and sent again automatically.</p>");
-      }
+    var later = function (whyHtml, after) {
+      if (mine) rSay(T("later_html", { why_html: whyHtml }));
       R.timer = setTimeout(rSend, Math.max(R.wait, (after || 0) * 1000));
       R.wait = Math.min(R.wait * 2, 30000);
     };
@@ -346,19 +346,16 @@
           if (mine) rShow(j);
         } else if (j.final) {
           drop();
-          if (mine) {
-            rSay("<p><strong>Not recorded:</strong> " + esc(j.message || st) + " This completion cannot be " +
-              "recorded as it is; it is no longer being sent.</p>");
-          }
+          if (mine) rSay(T("refused_html", { why_html: said(j.message || "HTTP " + st) }));
         } else if (st === 401 && j.login) { // signed out, or the sign-in expired: it waits for one
-          return later("", 0, esc(j.message) + ". " + signInLink() + ".");
+          return later(said(j.message + ".") + " " + signInLink() + ".", 0);
         } else {
-          return later(st === 429 ? "the records service asked to wait before more submissions."
-            : "the records service cannot record it just now (" + (j.message || "answer " + st) + ").",
+          return later(st === 429 ? esc(P.text.busy)
+            : T("down_html", { why_html: said(j.message || "HTTP " + st) }),
             parseInt(res.headers.get("Retry-After"), 10) || 0);
         }
         rSend();
-      }, function () { later("the records service cannot be reached."); });
+      }, function () { later(esc(P.text.unreachable)); });
   }
   function submitCompletion(record) {
     if (!R.on) return record;
@@ -371,21 +368,20 @@
       submission_id: Date.now().toString(36) + "-" + Math.random().toString(36).slice(2), key: KEY });
     if (email) email.disabled = true;
     rStore(R.Q, q);
-    rSay("<p>Recording your completion…</p>");
+    rSay("<p>" + esc(P.text.recording) + "</p>");
     rSend();
     return record;
   }
   function signInLink() {
     return '<a href="' + esc(API + "login?next=" + encodeURIComponent(location.pathname)) +
-      '">Sign in with your company account</a>';
+      '">' + esc(P.text.sign_in) + "</a>";
   }
   // With sign-in (OpenID Connect) the service says who is signed in, or offers to sign in.
   function rSignedIn(h) {
     var name = $(".training-name");
     if (!name || $("#training-signin")) return;
     name.insertAdjacentHTML("afterend", '<p class="training-name" id="training-signin">' + (h.signed_in
-      ? "Signed in as <strong>" + esc(h.email) + "</strong>: your completion is recorded for this account."
-      : signInLink() + " to have your completion recorded.") + "</p>");
+      ? T("signed_in_html", { email: h.email }) : T("sign_in_to_html", { link_html: signInLink() })) + "</p>");
   }
   // Behind a sign-in proxy the service knows who this is; otherwise it needs a work email.
   document.addEventListener("click", function (ev) {
@@ -394,7 +390,7 @@
     if (!t || !box || !D.items.every(itemDone) || /^[^@\s,;<>"]+@[^@\s,;<>"]+\.[^@\s,;<>"]+$/.test(visible(box.value))) return;
     ev.stopPropagation();
     box.setAttribute("aria-invalid", "true");
-    $("#training-outcome").innerHTML = "<p><strong>Please type your work email</strong> for your completion record.</p>";
+    $("#training-outcome").innerHTML = P.text.email_missing_html;
     box.focus();
   }, true);
   window.addEventListener("online", rSend);
@@ -406,8 +402,9 @@
       var done = read("policy-records:done:" + KEY), name = $(".training-name");
       if (h.identity === "oidc") rSignedIn(h);
       if (h.identity === "typed" && name && !S.result) {
-        name.insertAdjacentHTML("afterend", '<p class="training-name"><label for="training-email">Your work email, ' +
-          'for your completion record</label><br><input type="email" id="training-email" autocomplete="email" maxlength="254"></p>');
+        name.insertAdjacentHTML("afterend", '<p class="training-name"><label for="training-email">' +
+          esc(P.text.email_label) + '</label><br><input type="email" id="training-email" autocomplete="email" ' +
+          'maxlength="254"></p>');
       }
       if (done && S.result) rShow(done);
       rSend();
@@ -459,8 +456,8 @@
       question: qid, answer: chosen }).then(function (a) {
         var st = a[0].status, j = a[1];
         if (st !== 200) {
-          return say("<p><strong>Not checked:</strong> " + esc(j.message || "answer " + st) +
-            (st === 409 ? "" : " Please try again.") + "</p>");
+          return say(T("not_checked_html", { why_html: said(j.message || "HTTP " + st) +
+            (st === 409 ? "" : " " + esc(P.text.try_again)) }));
         }
         S.answers[qid] = chosen;
         S.verdicts[qid] = { ok: !!j.correct, html: j.explanation_html || "" };
@@ -468,7 +465,7 @@
         showAll();
         fb.focus();
       }, function () {
-        say("<p><strong>Not checked:</strong> the records service cannot be reached. Please try again.</p>");
+        say(T("not_checked_html", { why_html: esc(P.text.unreachable) + " " + esc(P.text.try_again) }));
       });
   }
 
