@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html import escape as html_escape
 
-from ..render.i18n import N_, labels, same_language
+from ..render.i18n import N_, base_language, labels, same_language
 
 _SEARCH_DIALOG = 'class="md-search" data-md-component="search" role="dialog"'
 _TOC_TOGGLE = '<input class="md-nav__toggle md-toggle" type="checkbox" id="__toc">'
@@ -51,6 +51,42 @@ def has_language(theme, language: str) -> bool:
     from pathlib import Path
 
     return any((Path(d) / "partials" / "languages" / f"{language}.html").is_file() for d in theme.dirs)
+
+
+def search_in_languages(config, languages: list[str]) -> list[str]:
+    """Material's search, set for the languages the site's texts are in, unless ``mkdocs.yml`` sets it.
+
+    Material builds one index, processed by the rules (stop words, stemming) of each language
+    listed in ``plugins: search: lang``. Each language lunr has rules for gets its own. A language
+    it has none for (te reo Māori) must not be read with another's: English stop words are Māori
+    words ("me", "he", "i", "a"), and dropping them made a phrase copied from a te reo page find
+    nothing. The index then keeps every word, split at punctuation. Returns the languages read with
+    no rules of their own.
+    """
+    search = config.plugins.get("material/search") or config.plugins.get("search")
+    if search is None or getattr(search.config, "lang", None) or not languages:
+        return []
+    bases = list(dict.fromkeys(base_language(tag) for tag in languages))
+    known = [b for b in bases if b == "en" or _has_lunr(config.theme, b)]
+    unknown = [b for b in bases if b not in known]
+    search.config.lang = known or ["en"]
+    if search.config.separator is None:
+        search.config.separator = SEARCH_SEPARATOR
+    if unknown and search.config.pipeline is None:
+        search.config.pipeline = []
+    return unknown
+
+
+SEARCH_SEPARATOR = r"""[\s\-,:;!?=\[\]()"“”/]+|\.(?!\d)"""
+"""Words end at spaces, hyphens and punctuation (a full stop, not the point of "2.1"), so that the
+last word of a sentence is found as it is written ("wāhitau.", "whakapā"), in any language."""
+
+
+def _has_lunr(theme, language: str) -> bool:
+    from pathlib import Path
+
+    return any((Path(d) / "assets" / "javascripts" / "lunr" / "min" / f"lunr.{language}.min.js").is_file()
+               for d in theme.dirs)
 
 
 IN_FORCE_LABEL = "Version in force"

@@ -89,6 +89,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             self.site = gather(settings)
         except PolicyError as e:
             raise PluginError(str(e)) from e
+        # Search reads each text with its own language's rules (Material's search reads this next).
+        material.search_in_languages(config, [settings.language, *(p.language for p in self.site.policies)])
         for warning in self.site.warnings:
             log.warning(warning)
         # Said, but at INFO: a published version cannot be edited, and a trap is not an error.

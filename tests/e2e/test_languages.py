@@ -200,3 +200,23 @@ def test_the_training_index_is_in_the_sites_language_and_each_card_in_its_own(si
     assert re.search(r'<h2 [^>]*lang="mi"[^>]*><a href="kaimahi/">Ngā kaimahi katoa</a>', html)
     english = re.search(r'<div class="training-card" data-checklist="all-staff">(.*?)</div>', html, re.S)
     assert english and "Who:" in english[1] and "Staff training" in visible(index)
+
+
+def test_search_reads_each_language_by_its_own_rules(tmp_path):
+    """Material's search applies the stop words and stemming of each language it lists: a site with
+    a German policy lists German too; te reo Māori, which lunr has no rules for, is read by none."""
+    repo = GitRepo.project(tmp_path / "p", content=False, checklists=False, pdf=False)
+    repo.write("content/privacy-policy.yaml", policy_yaml({"collect": "We collect your name."}))
+    repo.write("content/datenschutz.yaml", policy_yaml(
+        {"daten": "Wir erheben Ihren Namen."}, policy_id="datenschutz", title="Datenschutzerklärung").replace(
+        "language: en-NZ", "language: de-DE"))
+    repo.commit("Publish in English and German", V1)
+    built = mkdocs_build(repo.path, tmp_path / "site", today="2026-03-10")
+    assert built.returncode == 0, built.stderr
+    config = json.loads((tmp_path / "site" / "search" / "search_index.json").read_text(encoding="utf-8"))["config"]
+    assert config["lang"] == ["en", "de"] and config["pipeline"] == ["stopWordFilter"]
+
+
+def test_search_on_a_site_in_te_reo_drops_no_maori_word(site):
+    config = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["config"]
+    assert config["lang"] == ["en"] and config["pipeline"] == []
