@@ -63,7 +63,7 @@ def search_in_languages(config, languages: list[str]) -> list[str]:
     nothing. The index then keeps every word, split at punctuation. Returns the languages read with
     no rules of their own.
     """
-    search = config.plugins.get("material/search") or config.plugins.get("search")
+    search = _search(config)
     if search is None or getattr(search.config, "lang", None) or not languages:
         return []
     bases = list(dict.fromkeys(base_language(tag) for tag in languages))
@@ -82,11 +82,31 @@ SEARCH_SEPARATOR = r"""[\s\-,:;!?=\[\]()"“”/]+|\.(?!\d)"""
 last word of a sentence is found as it is written ("wāhitau.", "whakapā"), in any language."""
 
 
+def _search(config):
+    return config.plugins.get("material/search") or config.plugins.get("search")
+
+
+def has_search(config) -> bool:
+    """Whether the site has Material's (or MkDocs') search."""
+    return _search(config) is not None
+
+
 def _has_lunr(theme, language: str) -> bool:
     from pathlib import Path
 
     return any((Path(d) / "assets" / "javascripts" / "lunr" / "min" / f"lunr.{language}.min.js").is_file()
                for d in theme.dirs)
+
+
+SEARCH_LANGUAGES = "search/languages.json"
+"""The site's language and each page's in another, for theme/assets/javascripts/search-languages.js."""
+
+
+def search_languages_json(site_language: str, pages: dict[str, str]) -> bytes:
+    import json
+
+    data = {"site": site_language, "pages": dict(sorted(pages.items()))}
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 IN_FORCE_LABEL = "Version in force"

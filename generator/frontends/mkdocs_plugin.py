@@ -18,6 +18,7 @@ from ..history.git import set_source_date_epoch
 from ..settings import Settings
 from ..site import csp
 from ..site.complete import BUILD_COMPLETE, BUILD_COMPLETE_DATA
+from ..render.i18n import same_language
 from ..render.urls import policy_src, versions_src
 from ..site.pages import in_order
 from ..site.structure import SiteModel
@@ -68,6 +69,8 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         self.page_meta: dict[str, dict] = {}
         """Each generated page's metadata by ``src_uri``, for the theme."""
         self.nav_renamed: set[str] = set()
+        self.page_languages: dict[str, str] = {}
+        """Each page in another language than the site's, by URL (search/languages.json)."""
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.is_serve = command == "serve"
@@ -91,6 +94,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             raise PluginError(str(e)) from e
         # Search reads each text with its own language's rules (Material's search reads this next).
         material.search_in_languages(config, [settings.language, *(p.language for p in self.site.policies)])
+        config.extra["policy_search_languages"] = material.has_search(config) and any(
+            not same_language(p.language, settings.language) for p in self.site.policies)
+        self.page_languages = {}
         for warning in self.site.warnings:
             log.warning(warning)
         # Said, but at INFO: a published version cannot be edited, and a trap is not an error.
@@ -155,6 +161,10 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         if page.meta.get("policy_lang"):
             output = material.in_site_language(output, page.meta["policy_lang"],
                                                config.theme.get("language") or "en")
+            searched = not (page.meta.get("search") or {}).get("exclude")
+            if searched and self.site is not None and not same_language(page.meta["policy_lang"],
+                                                                         self.site.settings.language):
+                self.page_languages[page.url] = page.meta["policy_lang"]
         # `mkdocs serve` injects its live-reload script inline: a policy would block it.
         return output if self.is_serve else csp.with_policy(output, page.content or "")
 
@@ -182,6 +192,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
             target = site_dir / out.dest_uri
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(out.data)
+        if config.extra.get("policy_search_languages"):
+            (site_dir / material.SEARCH_LANGUAGES).write_bytes(
+                material.search_languages_json(self.site.settings.language, self.page_languages))
         (site_dir / BUILD_COMPLETE).write_bytes(BUILD_COMPLETE_DATA)
 
 

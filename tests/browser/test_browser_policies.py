@@ -244,3 +244,17 @@ def test_a_phrase_copied_from_a_te_reo_page_finds_it(page, base_url):
     assert "retention-mi/#contact" in search(page, '"tuhia mai ki a mātou"')
     assert "retention-mi/#contact" in search(page, "whakapā")
     assert "retention/" in search(page, "records")
+
+
+def test_each_search_result_is_marked_in_its_pages_language(page, base_url):
+    """Material lists results in its header, in the site's language: a te reo result says it is te reo."""
+    from test_browser_axe import check
+
+    page.goto(f"{base_url}/retention-mi/")
+    search(page, "whakapā")
+    maori = page.locator(".md-search-result__item", has=page.locator("a[href$='/retention-mi/']"))
+    maori.and_(page.locator("[lang='mi']")).wait_for()
+    search(page, "records")
+    english = page.locator(".md-search-result__item", has=page.locator("a[href$='/retention/']"))
+    english.and_(page.locator("[lang='en']")).wait_for()
+    check(page)
