@@ -41,6 +41,21 @@ items:
 """
 """A checklist on the te reo Māori policy, written in te reo Māori."""
 
+FRONT_DESK = """\
+id: front-desk
+title: Front desk
+audience: Everyone at the front desk.
+description: What we collect, in both languages.
+policy: [privacy-policy, kaupapa-here-tumataiti]
+pass_mark: 100
+items:
+  - id: kohikohi
+    kind: quiz
+    title: What we collect, in te reo
+    clauses: [kaupapa-here-tumataiti#kohikohi]
+"""
+"""An English checklist that also trains on the te reo Māori policy."""
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
@@ -48,6 +63,7 @@ def site(tmp_path_factory):
     repo = GitRepo.project(tmp / "project")
     repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa."))
     repo.write("checklists/kaimahi.yaml", KAIMAHI)
+    repo.write("checklists/front-desk.yaml", FRONT_DESK)
     repo.commit("Publish the te reo Māori privacy policy", V1)
     repo.write("content/kaupapa-here-tumataiti.yaml", maori("Ka kohia e mātou tō ingoa me tō wāhitau."))
     repo.commit("Te reo: add the address", V2)
@@ -220,3 +236,14 @@ def test_search_reads_each_language_by_its_own_rules(tmp_path):
 def test_search_on_a_site_in_te_reo_drops_no_maori_word(site):
     config = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["config"]
     assert config["lang"] == ["en"] and config["pipeline"] == []
+
+
+def test_an_english_checklist_marks_the_te_reo_text_it_trains_on(site):
+    page = site / "training" / "front-desk" / "index.html"
+    assert lang(page) == "en-NZ"
+    html = page.read_text(encoding="utf-8")
+    assert re.search(r'<a href="../../kaupapa-here-tumataiti/" lang="mi">Kaupapa Here Tūmataiti</a>', html)
+    assert re.search(r'<div lang="mi">\s*<p>Ka kohia e mātou tō ingoa me tō wāhitau.</p>', html)
+    assert re.search(r'<div lang="mi">\s*<p>Kaua e kohia he mea kē atu.</p>', html)  # its guidance
+    assert '<span lang="mi">Ka kohia tō ingoa.</span>' in html  # the question
+    assert "Question 1 of 1." in visible(page) and "True" in visible(page)
