@@ -237,6 +237,15 @@ def _item_title(item: Item, policy: Policy, _: Labels) -> str:
     return ", ".join(policy.clause(c).title for c in item.clauses) or _(KIND_LABELS[item.kind])
 
 
+def _to_pass(_: Labels, items: int, questions: int, checklist: Checklist) -> str:
+    """What passing takes, in words ("do all 3 items and answer at least 80% of the 5 questions correctly.")."""
+    all_items = _.plural("{n} item", "{n} items", items)
+    if not questions:
+        return _("do all {items}.", items=all_items)
+    return _("do all {items} and answer at least {pass_mark}% of {questions} correctly.", items=all_items,
+             pass_mark=checklist.pass_mark, questions=_.plural("the {n} question", "the {n} questions", questions))
+
+
 def certificate_line(target: Target, _: Labels) -> str:
     """The policy version as the completion record states it."""
     if target.draft:
@@ -307,7 +316,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
         "training_checklist.md", language=policy.language, checklist=checklist, items=items, total=total,
         trains_on=[(t.policy.title, _href(here, policy_src(t.policy.id)), version_line(t, _),
                     certificate_line(t, _), other.get(t.policy.id)) for t in target.parts],
-        true_false={k: _(v) for k, v in TRUE_FALSE.items()},
+        true_false={k: _(v) for k, v in TRUE_FALSE.items()}, to_pass=_to_pass(_, len(items), total, checklist),
         index_href=_href(here, INDEX_SRC),
         script=posixpath.relpath(SCRIPT, "training/" + checklist.id),
         stylesheet=posixpath.relpath(STYLESHEET, "training/" + checklist.id),

@@ -247,3 +247,4 @@ def test_an_english_checklist_marks_the_te_reo_text_it_trains_on(site):
     assert re.search(r'<div lang="mi">\s*<p>Kaua e kohia he mea kē atu.</p>', html)  # its guidance
     assert '<span lang="mi">Ka kohia tō ingoa.</span>' in html  # the question
     assert "Question 1 of 1." in visible(page) and "True" in visible(page)
+    assert "To pass: do all 1 item and answer at least 100% of the 1 question correctly." in visible(page)
