@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Mapping
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
+from babel.dates import format_date, get_month_names
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -52,6 +52,11 @@ class Labels:
         if len(items) < 2:
             return "".join(items)
         return self(AND, first=", ".join(items[:-1]), last=items[-1])
+
+    def months(self) -> list[str]:
+        """The names of the twelve months ("Hānuere" … "Tīhema"), as a date writes them."""
+        names = get_month_names("wide", context="format", locale=self.language)
+        return [names[m] for m in range(1, 13)]
 
     def date(self, value: date | datetime | None) -> str:
         """``12 March 2026``, ``12 Māehe 2026``: day, month name, year, in every language."""

@@ -225,6 +225,7 @@ def _page_data(checklist: Checklist, target: Target, data: dict[str, Any], here:
         # The completion time is written out in the policy's language and the site's zone
         # ("2 December 2026, 14:08 NZDT"), never in whatever the browser's locale makes of it.
         "language": policy.language,
+        "months": _.months(),  # browsers lack some languages' month names (Chromium has no te reo Māori)
         "timezone": timezone,
         # The records service answers under the site's own path (``api/`` next to the home page).
         "api": posixpath.relpath(API_DIR, posixpath.dirname(here)) + "/",

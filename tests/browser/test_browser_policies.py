@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
-import re
 import http.server
+import re
 import threading
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 
 from gitrepo import GitRepo, mkdocs_build, policy_cli, policy_yaml
 
@@ -195,6 +198,13 @@ def test_a_maori_checklist_speaks_te_reo_in_the_browser(page, base_url):
     record = page.inner_text("#training-certificate")
     assert "Kua oti te whakangungu" in record and "Waehere whakaoti" in record
     assert "Training" not in record and "Passed" not in record
+    # The time it was completed, written out in te reo Māori even where the browser has no Māori
+    # dates of its own (Chromium names the month in English): the month comes from the page.
+    when = page.locator("#training-certificate time")
+    local = datetime.fromisoformat(when.get_attribute("datetime").replace("Z", "+00:00")).astimezone(
+        ZoneInfo("Pacific/Auckland"))
+    month = format_date(local, "MMMM", locale="mi")
+    assert when.inner_text().startswith(f"{local.day} {month} {local.year}, {local:%H:%M} "), month
     check(page)
 
 

@@ -213,15 +213,19 @@
   }
 
   // "2 December 2026, 14:08 NZDT": the date written out and the zone named, in the policy's
-  // language and the site's zone, so that no reader takes 12/2 for 12 February.
+  // language and the site's zone, so that no reader takes 12/2 for 12 February. The month's
+  // name comes with the page (P.months, from the catalogue's language): a browser that lacks
+  // the language would name it in its own.
   function writtenOut(iso) {
     try {
-      var f = new Intl.DateTimeFormat(P.language || undefined, { day: "numeric", month: "long", year: "numeric",
+      var f = new Intl.DateTimeFormat(P.language || undefined, { day: "numeric", month: "numeric", year: "numeric",
         hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: P.timezone || undefined,
-        timeZoneName: "short" });
+        timeZoneName: "short", numberingSystem: "latn" });
       var p = {};
       f.formatToParts(new Date(iso)).forEach(function (x) { p[x.type] = x.value; });
-      return p.day + " " + p.month + " " + p.year + ", " + p.hour + ":" + p.minute + " " + p.timeZoneName;
+      var month = P.months[parseInt(p.month, 10) - 1];
+      if (!month) return iso;
+      return p.day + " " + month + " " + p.year + ", " + p.hour + ":" + p.minute + " " + p.timeZoneName;
     } catch (e) {
       return iso; // an unknown zone or language: the exact time, unambiguous
     }
