@@ -93,7 +93,9 @@ class PolicyPlugin(BasePlugin[PolicyConfig]):
         except PolicyError as e:
             raise PluginError(str(e)) from e
         # Search reads each text with its own language's rules (Material's search reads this next).
-        material.search_in_languages(config, [settings.language, *(p.language for p in self.site.policies)])
+        for language in material.search_in_languages(
+                config, [settings.language, *(p.language for p in self.site.policies)]):
+            log.info("Search has no stop words or stemming for '%s': its words are indexed as written", language)
         config.extra["policy_search_languages"] = material.has_search(config) and any(
             not same_language(p.language, settings.language) for p in self.site.policies)
         self.page_languages = {}
