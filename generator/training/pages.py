@@ -382,7 +382,8 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         # The text trained on, as on the checklist page: not a scheduled version's titles.
         rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description), "_": _,
                      "lang": None if same_language(lang, settings.language) else lang,
-                     "trains_on": [(p.policy.title, _href(INDEX_SRC, policy_src(p.policy.id)), version_line(p, _))
+                     "trains_on": [(p.policy.title, _href(INDEX_SRC, policy_src(p.policy.id)), version_line(p, _),
+                                    None if same_language(p.policy.language, lang) else p.policy.language)
                                    for p in t.parts],
                      "item_titles": [_item_title(i, t.policy, _) for i in c.items],
                      "questions": _.plural("{n} question", "{n} questions", len(d["questions"]))})

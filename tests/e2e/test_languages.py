@@ -248,3 +248,6 @@ def test_an_english_checklist_marks_the_te_reo_text_it_trains_on(site):
     assert '<span lang="mi">Ka kohia tō ingoa.</span>' in html  # the question
     assert "Question 1 of 1." in visible(page) and "True" in visible(page)
     assert "To pass: do all 1 item and answer at least 100% of the 1 question correctly." in visible(page)
+    index = (site / "training" / "index.html").read_text(encoding="utf-8")
+    card = re.search(r'<div class="training-card" data-checklist="front-desk">(.*?)</div>', index, re.S)[1]
+    assert '<a href="../kaupapa-here-tumataiti/" lang="mi">Kaupapa Here Tūmataiti</a>' in card
