@@ -268,3 +268,19 @@ def test_each_search_result_is_marked_in_its_pages_language(page, base_url):
     english = page.locator(".md-search-result__item", has=page.locator("a[href$='/retention/']"))
     english.and_(page.locator("[lang='en']")).wait_for()
     check(page)
+
+
+def test_the_te_reo_pages_are_valid_html(served):
+    """The Nu Html Checker on the te reo training page, the training index and a te reo policy page."""
+    import json
+    import shutil
+    import subprocess
+
+    from test_html_valid import VNU, _known
+
+    pages = [served / "training" / "kaimahi" / "index.html", served / "training" / "index.html",
+             served / "retention-mi" / "index.html", served / "training" / "front-desk" / "index.html"]
+    proc = subprocess.run([shutil.which("java"), "-jar", str(VNU), "--format", "json", *map(str, pages)],
+                          capture_output=True, text=True, timeout=300)
+    errors = [m for m in json.loads(proc.stderr)["messages"] if m.get("type") == "error" and not _known(m)]
+    assert errors == [], errors
