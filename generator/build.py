@@ -7,6 +7,7 @@ from .content import limits, loader
 from .errors import ContentError
 from .history.versions import PolicyHistory
 from .history.versions import read_for
+from .render import i18n
 from .render import templates as render
 from .render.markdown import Converter
 from .render.references import References
@@ -40,7 +41,8 @@ def gather(settings: Settings) -> SiteModel:
     checklists = tuple(checklist_loader.load_all(settings.checklists_dir, list(policies), traps))
     histories = read_for(settings, policies)
     notes = tuple(f"warning: {t}" for t in traps) + tuple(
-        note for h in histories.values() for note in over_limit_notes(h))
+        note for h in histories.values() for note in over_limit_notes(h)) + tuple(
+        f"warning: {i18n.no_labels_warning(p.source, p.language)}" for p in policies if not i18n.has_labels(p.language))
     if histories and not any(h.from_ledger for h in histories.values()):
         notes += (f"No publication ledger ('{settings.ledger_branch}') in this clone: versions are derived "
                   "from the git history of the publishing branch (policy publish starts the ledger).",)

@@ -30,6 +30,7 @@ def main() -> None:
 def check(content_dir: Path, checklists_dir: Path | None) -> None:
     """Validate every policy (and checklist) and report every problem found."""
     from ..content import checklists, loader
+    from ..render import i18n
 
     if not content_dir.is_dir():
         fail(PolicyError(f"{content_dir}: no such folder"))
@@ -42,6 +43,8 @@ def check(content_dir: Path, checklists_dir: Path | None) -> None:
     for p in policies:
         clauses = sum(1 for _ in p.walk())
         click.echo(f"{p.source.path}: ok ({p.title}, {clauses} clauses)")
+        if not i18n.has_labels(p.language):
+            click.echo(f"warning: {i18n.no_labels_warning(p.source, p.language)}", err=True)
     _warn_withdrawals(content_dir, policies)
     # Staff checklists: checked against the policies just loaded.
     if checklists_dir is None:

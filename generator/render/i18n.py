@@ -115,6 +115,19 @@ def catalogue_path(language: str | None) -> Path | None:
     return po if base != "en" and po.is_file() else None
 
 
+def has_labels(language: str | None) -> bool:
+    """Whether a text in ``language`` gets its labels in that language (English, or a catalogue)."""
+    return base_language(language) == "en" or catalogue_path(language) is not None
+
+
+def no_labels_warning(where: object, language: str) -> str:
+    """What the owner of a policy in a language with no catalogue is told (``policy check``, the build)."""
+    return (f"{where}: language '{language}' has no catalogue of labels, so its pages, PDFs and training "
+            f"show English labels ('Version', 'In force'); add "
+            f"generator/render/locale/{base_language(language)}/LC_MESSAGES/policy.po (README: "
+            "'Languages and translations')")
+
+
 def catalogue_sha(language: str | None) -> str:
     """SHA-256 of the language's catalogue (``""`` for none): what a PDF's cache key needs to know."""
     po = catalogue_path(language)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gitrepo import GitRepo, mkdocs_build, policy_yaml
+from gitrepo import GitRepo, mkdocs_build, policy_cli, policy_yaml
 from pdftext import page_texts, reading_text
 
 V1 = "2026-03-02T10:00:00+13:00"
@@ -251,3 +251,19 @@ def test_an_english_checklist_marks_the_te_reo_text_it_trains_on(site):
     index = (site / "training" / "index.html").read_text(encoding="utf-8")
     card = re.search(r'<div class="training-card" data-checklist="front-desk">(.*?)</div>', index, re.S)[1]
     assert '<a href="../kaupapa-here-tumataiti/" lang="mi">Kaupapa Here Tūmataiti</a>' in card
+
+
+def test_a_language_with_no_catalogue_is_said_to_show_english_labels(tmp_path):
+    """A French policy builds, but its labels ("Version", "In force") are English: the owner is told."""
+    repo = GitRepo.project(tmp_path / "p", content=False, checklists=False, pdf=False)
+    repo.write("content/politique.yaml", policy_yaml(
+        {"donnees": "Nous collectons votre nom."}, policy_id="politique",
+        title="Politique de confidentialité").replace("language: en-NZ", "language: fr"))
+    checked = policy_cli(repo.path, "check")
+    assert checked.returncode == 0, checked.stderr
+    said = "politique.yaml:1: language 'fr' has no catalogue of labels"
+    assert said in checked.stderr
+    repo.commit("Publish in French", V1)
+    built = mkdocs_build(repo.path, tmp_path / "site", today="2026-03-10", quiet=False)
+    assert built.returncode == 0, built.stderr
+    assert said in built.stderr
