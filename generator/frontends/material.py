@@ -48,9 +48,14 @@ def in_site_language(html: str, page_language: str, site_language: str) -> str:
 
 def has_language(theme, language: str) -> bool:
     """Whether Material (or the project's theme folder) has its words in ``language``."""
+    return _in_theme(theme, f"partials/languages/{language}.html")
+
+
+def _in_theme(theme, path: str) -> bool:
+    """Whether the theme (the project's folder, then Material's) has the file ``path``."""
     from pathlib import Path
 
-    return any((Path(d) / "partials" / "languages" / f"{language}.html").is_file() for d in theme.dirs)
+    return any((Path(d) / path).is_file() for d in theme.dirs)
 
 
 def search_in_languages(config, languages: list[str]) -> list[str]:
@@ -67,7 +72,7 @@ def search_in_languages(config, languages: list[str]) -> list[str]:
     if search is None or getattr(search.config, "lang", None) or not languages:
         return []
     bases = list(dict.fromkeys(base_language(tag) for tag in languages))
-    known = [b for b in bases if b == "en" or _has_lunr(config.theme, b)]
+    known = [b for b in bases if b == "en" or _in_theme(config.theme, f"assets/javascripts/lunr/min/lunr.{b}.min.js")]
     unknown = [b for b in bases if b not in known]
     search.config.lang = known or ["en"]
     if search.config.separator is None:
@@ -91,11 +96,6 @@ def has_search(config) -> bool:
     return _search(config) is not None
 
 
-def _has_lunr(theme, language: str) -> bool:
-    from pathlib import Path
-
-    return any((Path(d) / "assets" / "javascripts" / "lunr" / "min" / f"lunr.{language}.min.js").is_file()
-               for d in theme.dirs)
 
 
 SEARCH_LANGUAGES = "search/languages.json"

@@ -108,6 +108,11 @@ def same_language(a: str | None, b: str | None) -> bool:
     return base_language(a) == base_language(b)
 
 
+def lang_within(language: str, within: str) -> str | None:
+    """The ``lang`` a text in ``language`` needs inside a text in ``within``: none in the same language."""
+    return None if same_language(language, within) else language
+
+
 def catalogue_path(language: str | None) -> Path | None:
     """The catalogue of a BCP 47 tag's language, if there is one (English has none: its labels are the ids)."""
     base = base_language(language)

@@ -48,16 +48,12 @@ def render(template: str, *, language: str | None = None, **context: Any) -> str
 
 @jinja2.pass_context
 def _long_date_in(context: Any, value: date | datetime | None) -> str:
-    """The ``long_date`` filter: the date in the language of the template's labels."""
-    labels = context.get("_")
-    return labels.date(value) if isinstance(labels, i18n.Labels) else long_date(value)
+    """The ``long_date`` filter: the date in the language of the template's labels (:func:`render`'s ``_``)."""
+    return context["_"].date(value)
 
 
-def long_date(value: date | datetime | None) -> str:
-    """``12 March 2026``: unambiguous in every English-speaking country."""
-    if value is None:
-        return ""
-    return f"{value.day} {value:%B %Y}"
+long_date = i18n.ENGLISH.date
+"""``12 March 2026``: unambiguous in every English-speaking country (the feed, ``policy verify``)."""
 
 
 def md_attr(text: str) -> str:

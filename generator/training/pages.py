@@ -14,7 +14,7 @@ from ..content.checklists import Checklist, Item, combined, ref
 from ..errors import PolicyError
 from ..model import Policy
 from ..render import templates as render
-from ..render.i18n import N_, Labels, labels, same_language
+from ..render.i18n import N_, Labels, labels, lang_within
 from ..render.markdown import Converter
 from ..render.references import LinkContext, References
 from ..render.urls import href as _href
@@ -277,8 +277,7 @@ def checklist_markdown(checklist: Checklist, target: Target, data: dict[str, Any
     numbers = {key: number for key, (_pid, _cid, number) in places.items()}
     contacts = {t.policy.id: t.policy.contact for t in target.parts}
     # The page is in its first policy's language; another policy's text in another says so.
-    other = {t.policy.id: t.policy.language for t in target.parts
-             if not same_language(t.policy.language, policy.language)}
+    other = {t.policy.id: lang_within(t.policy.language, policy.language) for t in target.parts}
     questions = questions_by_id(policy)
 
     def link(key: str) -> str:  # a clause, on the page of the policy it belongs to
@@ -381,9 +380,9 @@ def training_site(settings: Settings, checklists: tuple[Checklist, ...],
         _ = labels(lang)
         # The text trained on, as on the checklist page: not a scheduled version's titles.
         rows.append({"c": c, "href": f"{c.id}.md", "description": mdr(c.description), "_": _,
-                     "lang": None if same_language(lang, settings.language) else lang,
+                     "lang": lang_within(lang, settings.language),
                      "trains_on": [(p.policy.title, _href(INDEX_SRC, policy_src(p.policy.id)), version_line(p, _),
-                                    None if same_language(p.policy.language, lang) else p.policy.language)
+                                    lang_within(p.policy.language, lang))
                                    for p in t.parts],
                      "item_titles": [_item_title(i, t.policy, _) for i in c.items],
                      "questions": _.plural("{n} question", "{n} questions", len(d["questions"]))})
